@@ -1,0 +1,111 @@
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// DB is the connection Tranche works with: one pgx pool, seen through gorm by
+// the capability packages and directly by the session store.
+type DB struct {
+	Pool *pgxpool.Pool
+	Gorm *gorm.DB
+}
+
+// Open connects to url and checks the server answers.
+func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	if cfg.MaxConns < 20 {
+		cfg.MaxConns = 20
+	}
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	gl := logger.Discard
+	if log != nil {
+		gl = logger.NewSlogLogger(log, logger.Config{SlowThreshold: 500 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true})
+	}
+	g, err := gorm.Open(postgres.New(postgres.Config{Conn: stdlib.OpenDBFromPool(pool)}), &gorm.Config{
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		Logger:                 gl,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &DB{Pool: pool, Gorm: g}, nil
+}
+
+// Close releases every connection.
+func (db *DB) Close() {
+	if sqlDB, err := db.Gorm.DB(); err == nil {
+		_ = sqlDB.Close()
+	}
+	db.Pool.Close()
+}
+
+// Ping tells whether the server answers.
+func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
+
+// IsUniqueViolation reports whether err is a unique violation of the named
+// constraint (any unique constraint when constraint is empty).
+func IsUniqueViolation(err error, constraint string) bool {
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) || pg.Code != "23505" {
+		return false
+	}
+	return constraint == "" || pg.ConstraintName == constraint
+}
+
+// IsCheckViolation reports whether err is a violation of the named CHECK constraint.
+func IsCheckViolation(err error, constraint string) bool {
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) || pg.Code != "23514" {
+		return false
+	}
+	return constraint == "" || pg.ConstraintName == constraint
+}
+
+// IsRetryable reports a serialization failure or deadlock, after which the
+// whole transaction may be tried again.
+func IsRetryable(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01")
+}
+
+// Transaction runs fn in a transaction on g and retries it a few times when
+// PostgreSQL reports a serialization failure or deadlock.
+func Transaction(ctx context.Context, g *gorm.DB, fn func(tx *gorm.DB) error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = g.WithContext(ctx).Transaction(fn)
+		if !IsRetryable(err) {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+	return err
+}

@@ -1,0 +1,5 @@
+// Package database opens Tranche's PostgreSQL connection (one pgx pool shared
+// by gorm and the session store), applies the embedded migrations with goose,
+// and runs a private PostgreSQL cluster from the locally installed binaries
+// when no DATABASE_URL is given.
+package database
