@@ -19,11 +19,11 @@ import (
 
 // Error codes of this package.
 var (
-	EmailTaken       = fault.Define("email_taken", fault.KindConflict, "Email address already in use")
-	BadCredentials   = fault.Define("invalid_credentials", fault.KindUnauthenticated, "Invalid email or password")
-	ProviderUnknown  = fault.Define("provider_unknown", fault.KindInvalid, "No provider with that KvK number")
-	RoleCombination  = fault.Define("role_combination", fault.KindInvalid, "Roles cannot be combined")
-	TokenUnknown     = fault.Define("token_invalid", fault.KindUnauthenticated, "Invalid or revoked API token")
+	EmailTaken      = fault.Define("email_taken", fault.KindConflict, "Email address already in use")
+	BadCredentials  = fault.Define("invalid_credentials", fault.KindUnauthenticated, "Invalid email or password")
+	ProviderUnknown = fault.Define("provider_unknown", fault.KindInvalid, "No provider with that KvK number")
+	RoleCombination = fault.Define("role_combination", fault.KindInvalid, "Roles cannot be combined")
+	TokenUnknown    = fault.Define("token_invalid", fault.KindUnauthenticated, "Invalid or revoked API token")
 )
 
 // User is an account.

@@ -76,4 +76,3 @@ func Pending(ctx context.Context, db *sql.DB) (int, error) {
 	}
 	return n, nil
 }
-

@@ -31,6 +31,7 @@ type Cluster struct {
 	runAs   *syscall.Credential
 	log     *slog.Logger
 	Options []string // extra server settings, as "-c name=value" pairs for pg_ctl -o
+	lock    *os.File // held while this process owns the server
 }
 
 // PGData is the cluster's data directory.
@@ -133,8 +134,11 @@ func unprivileged() (*syscall.Credential, error) {
 }
 
 // Start initialises the cluster if it is new and starts it unless it already
-// runs (for example after Tranche itself was killed). A stale postmaster.pid
-// left by a crash is handled by PostgreSQL itself.
+// runs. The first Tranche process on a data folder owns the server (an
+// exclusive lock on Dir/tranche.lock) and stops it in Stop; a second one,
+// such as `tranche user add` beside `tranche serve`, only uses it. A server
+// left running by an owner that was killed is adopted by the next owner; a
+// stale postmaster.pid left by a crashed server is handled by PostgreSQL.
 func (c *Cluster) Start(ctx context.Context) error {
 	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
 		return err
@@ -142,6 +146,34 @@ func (c *Cluster) Start(ctx context.Context) error {
 	if err := c.own(c.Dir); err != nil {
 		return err
 	}
+	if c.lock != nil {
+		return c.startServer(ctx)
+	}
+	f, err := os.OpenFile(filepath.Join(c.Dir, "tranche.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		// Another Tranche process owns the server: wait until it is up.
+		deadline := time.Now().Add(60 * time.Second)
+		for !c.running(ctx) {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("another Tranche process holds %s but PostgreSQL did not start", c.Dir)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+		return nil
+	}
+	c.lock = f
+	return c.startServer(ctx)
+}
+
+func (c *Cluster) startServer(ctx context.Context) error {
 	if _, err := os.Stat(filepath.Join(c.PGData(), "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
 		c.log.Info("initialising private PostgreSQL", "dir", c.PGData())
 		if out, err := c.run(ctx, "initdb", "-D", c.PGData(), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"); err != nil {
@@ -164,8 +196,16 @@ func (c *Cluster) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop shuts the server down (fast mode: rolls back open transactions).
+// Stop shuts the server down (fast mode: rolls back open transactions) if
+// this process owns it.
 func (c *Cluster) Stop() error {
+	if c.lock == nil {
+		return nil
+	}
+	defer func() {
+		c.lock.Close()
+		c.lock = nil
+	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if !c.running(ctx) {

@@ -11,14 +11,15 @@ import (
 type Kind int
 
 const (
-	KindInternal     Kind = iota // anything unexpected: logged, never echoed
-	KindInvalid                  // the input breaks a rule (422)
-	KindMalformed                // the input cannot be parsed at all (400)
-	KindNotFound                 // no such object, or not the caller's to see (404)
-	KindConflict                 // the object's state or a business rule forbids it now (409)
-	KindForbidden                // the caller's role does not allow the action (403)
-	KindUnauthenticated          // nobody is logged in (401)
-	KindTooMany                  // rate limited (429)
+	KindInternal        Kind = iota // anything unexpected: logged, never echoed
+	KindInvalid                     // the input breaks a rule (422)
+	KindMalformed                   // the input cannot be parsed at all (400)
+	KindNotFound                    // no such object, or not the caller's to see (404)
+	KindConflict                    // the object's state or a business rule forbids it now (409)
+	KindForbidden                   // the caller's role does not allow the action (403)
+	KindUnauthenticated             // nobody is logged in (401)
+	KindTooMany                     // rate limited (429)
+	KindTooLarge                    // the request or a file in it is too large (413)
 )
 
 func (k Kind) String() string {
@@ -37,6 +38,8 @@ func (k Kind) String() string {
 		return "unauthenticated"
 	case KindTooMany:
 		return "too_many"
+	case KindTooLarge:
+		return "too_large"
 	}
 	return "internal"
 }

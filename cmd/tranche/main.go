@@ -1,0 +1,141 @@
+// Command tranche runs Tranche: the web server and API, migrations, user and
+// token administration, the demo scenario and the invariant check.
+//
+// Configuration comes from the environment (see README.md); each command
+// has --help.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/euregio/tranche/internal/fault"
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+var commands = []command{
+	{"serve", "run the web server and API", runServe},
+	{"migrate", "apply (up) or list (status) database migrations", runMigrate},
+	{"user", "manage users: user add --email E --role R[,R…] [--provider KVK] [--password-stdin]", runUser},
+	{"token", "manage API tokens: token create --email E [--name N]", runToken},
+	{"check", "verify every invariant on the live data; exit 1 if one fails", runCheck},
+}
+
+// env is what every command shares: the configuration, the log and the
+// streams (so that tests can run commands in process).
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	log            *slog.Logger
+	databaseURL    string
+	dataDir        string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// errUsage marks an error whose message already told the user what to do.
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	level := slog.LevelInfo
+	if strings.EqualFold(os.Getenv("TRANCHE_LOG_LEVEL"), "debug") {
+		level = slog.LevelDebug
+	}
+	e := &env{
+		stdin: stdin, stdout: stdout, stderr: stderr,
+		log:         slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})),
+		databaseURL: os.Getenv("DATABASE_URL"),
+		dataDir:     envOr("TRANCHE_DATA", "./data"),
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, e, args[1:])
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			return 2
+		case errors.Is(err, errCheckFailed):
+			return 1
+		}
+		if f, ok := fault.As(err); ok {
+			fmt.Fprintf(stderr, "tranche %s: %s\n", c.name, f.Detail)
+			for _, fe := range f.Fields {
+				fmt.Fprintf(stderr, "  %s: %s (%s)\n", fe.Field, fe.Message, fe.Code)
+			}
+			return 1
+		}
+		fmt.Fprintf(stderr, "tranche %s: %v\n", c.name, err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "tranche: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Tranche: outcome-based contracting of integration services.")
+	fmt.Fprintln(w, "\nUsage: tranche <command> [flags]   (tranche <command> --help for its flags)")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nEnvironment: DATABASE_URL (unset: a private PostgreSQL in TRANCHE_DATA, default ./data),")
+	fmt.Fprintln(w, "TRANCHE_ADDR, TRANCHE_SECURE_COOKIES, TRANCHE_MUNICIPALITY, TRANCHE_LOG_LEVEL. See README.md.")
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// newFlags returns a flag set that prints its usage to the command's stderr.
+func newFlags(e *env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet("tranche "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: tranche %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}

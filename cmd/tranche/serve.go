@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/euregio/tranche/internal/database"
+	"github.com/euregio/tranche/web"
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve", "serve [--addr :8080] [--no-migrate]")
+	addr := fs.String("addr", envOr("TRANCHE_ADDR", ":8080"), "address to listen on (env TRANCHE_ADDR)")
+	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations at start")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	db, stop, err := openDB(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if !*noMigrate {
+		sqlDB, err := db.Gorm.DB()
+		if err != nil {
+			return err
+		}
+		n, err := database.Migrate(ctx, sqlDB, e.log)
+		if err != nil {
+			return err
+		}
+		e.log.Info("migrations applied", "count", n)
+	}
+	srv, err := web.New(web.Config{
+		SecureCookies: strings.EqualFold(os.Getenv("TRANCHE_SECURE_COOKIES"), "true"),
+		Municipality:  os.Getenv("TRANCHE_MUNICIPALITY"),
+	}, db, e.log)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Addr:              *addr,
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // evidence uploads
+		WriteTimeout:      5 * time.Minute, // large exports
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ListenAndServe() }()
+	e.log.Info("tranche listening", "addr", *addr)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	e.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,115 @@
+package web
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/euregio/tranche/internal/access"
+)
+
+// chromiumPath finds Debian's Chromium (or another Chrome) for browser tests.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("browser tests need Chromium: apt-get install chromium (or set CHROMIUM to its path); .ci/run installs it")
+	return ""
+}
+
+// newBrowser starts a headless Chromium for one test.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	return ctx
+}
+
+// browserLogin logs in through the login form.
+func browserLogin(t *testing.T, ctx context.Context, base, email string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+		chromedp.Click(chromedp.CSS(`form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("nav.main")),
+	)
+	if err != nil {
+		t.Fatalf("log in as %s: %v", email, err)
+	}
+}
+
+func TestBrowserLoginShowsRoleStartPage(t *testing.T) {
+	e := newTestEnv(t)
+	e.user("auditor@enschede.example", access.Auditor)
+	ts := httptest.NewServer(e.handler)
+	defer ts.Close()
+	ctx := newBrowser(t)
+
+	browserLogin(t, ctx, ts.URL, "auditor@enschede.example")
+	heading, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main h1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if heading != "Wat op u wacht" {
+		t.Fatalf("start page heading = %q, want the Dutch start page", heading)
+	}
+	nav, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("nav.main")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Start", "Audittrail"} {
+		if !strings.Contains(nav, want) {
+			t.Errorf("auditor's menu %q lacks %q", nav, want)
+		}
+	}
+	if strings.Contains(nav, "Gebruikers") {
+		t.Errorf("auditor's menu %q shows user management", nav)
+	}
+
+	// Switch to English with the keyboard-reachable language links.
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`nav.langs a[hreflang="en"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="en"]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	heading, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main h1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if heading != "What is waiting for you" {
+		t.Fatalf("English heading = %q", heading)
+	}
+}

@@ -1,0 +1,34 @@
+package web
+
+import (
+	"strings"
+
+	"github.com/euregio/tranche/internal/access"
+)
+
+// navEntry is shown to whoever may perform its action.
+type navEntry struct {
+	key    string
+	href   string
+	action access.Action
+}
+
+// navigation lists every area in the order the menu shows it.
+var navigation = []navEntry{
+	{"nav.funding", "/funding-streams", access.ReadFunding},
+	{"nav.budgets", "/budgets", access.ReadFunding},
+	{"nav.providers", "/providers", access.WriteProviders},
+	{"nav.contracts", "/contracts", access.ReadContracts},
+	{"nav.audit", "/audit", access.ReadAudit},
+	{"nav.users", "/admin/users", access.ManageUsers},
+}
+
+func navFor(a access.Actor, current string) []navItem {
+	items := []navItem{{Key: "nav.home", Href: "/", Active: current == "/"}}
+	for _, e := range navigation {
+		if a.Can(e.action) {
+			items = append(items, navItem{Key: e.key, Href: e.href, Active: strings.HasPrefix(current, e.href)})
+		}
+	}
+	return items
+}

@@ -1,0 +1,169 @@
+package web
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/euregio/tranche/internal/access"
+	"github.com/euregio/tranche/internal/database"
+	"github.com/euregio/tranche/internal/fault"
+	"github.com/euregio/tranche/internal/idempotency"
+	"github.com/gin-gonic/gin"
+	"github.com/go-chi/httprate"
+)
+
+//go:embed templates/*.html locales/*.toml static
+var assets embed.FS
+
+// Config is what the web layer needs to know of its surroundings.
+type Config struct {
+	// SecureCookies marks the session cookie Secure; on whenever Tranche is
+	// reached over TLS (directly or behind a proxy).
+	SecureCookies bool
+	// MaxBodyBytes bounds every request body.
+	MaxBodyBytes int64
+	// Municipality is shown in the header and on statements.
+	Municipality string
+}
+
+// Server holds the router and everything its handlers use.
+type Server struct {
+	cfg      Config
+	db       *database.DB
+	log      *slog.Logger
+	access   *access.Service
+	sessions *scs.SessionManager
+	idem     *idempotency.Store
+	pages    *renderer
+	engine   *gin.Engine
+	api      huma.API
+	metrics  *metrics
+	loginIP  *httprate.RateLimiter
+	loginID  *httprate.RateLimiter
+}
+
+// New builds the server on db.
+func New(cfg Config, db *database.DB, log *slog.Logger) (*Server, error) {
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 64 << 20
+	}
+	if cfg.Municipality == "" {
+		cfg.Municipality = "Gemeente Enschede"
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{
+		cfg:     cfg,
+		db:      db,
+		log:     log,
+		access:  access.NewService(db.Gorm),
+		idem:    idempotency.NewStore(db.Gorm),
+		metrics: newMetrics(),
+		// Ten tries a minute per address, five per account: enough for a
+		// person who mistypes, too few for guessing.
+		loginIP: httprate.NewRateLimiter(10, time.Minute),
+		loginID: httprate.NewRateLimiter(5, time.Minute),
+	}
+	s.sessions = scs.New()
+	s.sessions.Store = pgxstore.NewWithCleanupInterval(db.Pool, 30*time.Minute)
+	s.sessions.Lifetime = 12 * time.Hour
+	s.sessions.IdleTimeout = 2 * time.Hour
+	s.sessions.Cookie.Name = "tranche_session"
+	s.sessions.Cookie.HttpOnly = true
+	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
+	s.sessions.Cookie.Secure = cfg.SecureCookies
+	s.sessions.Cookie.Persist = false
+	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		log.ErrorContext(r.Context(), "session store", "err", err)
+		writeProblem(w, internalProblem(""))
+	}
+
+	r, err := newRenderer(cfg.Municipality)
+	if err != nil {
+		return nil, err
+	}
+	s.pages = r
+	s.routes()
+	return s, nil
+}
+
+// Handler is the whole application: cross-origin protection (the CSRF
+// defence for every unsafe method), sessions, and the router.
+func (s *Server) Handler() http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, problemFor(crossOrigin, "cross-origin requests that change state are refused", nil))
+	}))
+	return cop.Handler(s.sessions.LoadAndSave(s.engine))
+}
+
+var crossOrigin = fault.Define("cross_origin_refused", fault.KindForbidden, "Cross-origin request refused")
+
+func (s *Server) routes() {
+	e := gin.New()
+	e.ContextWithFallback = true
+	e.HandleMethodNotAllowed = false
+	e.Use(s.requestContext, s.recoverPanic, s.logRequests, s.securityHeaders, s.limitBody)
+
+	e.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", gin.WrapH(s.metrics.handler()))
+	e.GET("/problems/:code", s.problemDoc)
+	e.StaticFS("/static", staticFS())
+
+	api := e.Group("/api")
+	api.Use(s.apiAuth, s.idempotent)
+	s.api = s.newAPI(e)
+
+	s.registerPages(e)
+	e.NoRoute(s.notFound)
+	s.engine = e
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		c.String(http.StatusServiceUnavailable, "database unreachable\n")
+		return
+	}
+	sqlDB, err := s.db.Gorm.DB()
+	if err != nil {
+		c.String(http.StatusServiceUnavailable, "database unreachable\n")
+		return
+	}
+	pending, err := pendingMigrations(ctx, sqlDB)
+	if err != nil || pending > 0 {
+		c.String(http.StatusServiceUnavailable, "migrations pending\n")
+		return
+	}
+	c.String(http.StatusOK, "ready\n")
+}
+
+var pendingMigrations = func(ctx context.Context, db *sql.DB) (int, error) { return database.Pending(ctx, db) }
+
+func (s *Server) notFound(c *gin.Context) {
+	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		writeProblem(c.Writer, problemFor(fault.NotFound, "no such API resource: "+c.Request.Method+" "+c.Request.URL.Path, nil))
+		return
+	}
+	s.renderError(c, http.StatusNotFound, "error.not_found")
+}
+
+func (s *Server) problemDoc(c *gin.Context) {
+	code := c.Param("code")
+	for _, fc := range fault.Codes() {
+		if fc.Code == code {
+			c.String(http.StatusOK, "%s (%s)\n", fc.Title, fc.Code)
+			return
+		}
+	}
+	c.String(http.StatusNotFound, "unknown problem type\n")
+}
