@@ -32,6 +32,7 @@ var commands = []command{
 	{"user", "manage users: user add --email E --role R[,R…] [--provider KVK] [--password-stdin]", runUser},
 	{"token", "manage API tokens: token create --email E [--name N]", runToken},
 	{"check", "verify every invariant on the live data; exit 1 if one fails", runCheck},
+	{"health", "ask a running Tranche whether it is ready (for container healthchecks)", runHealth},
 }
 
 // env is what every command shares: the configuration, the log and the

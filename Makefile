@@ -1,0 +1,20 @@
+# Tranche. The README's two commands are `make run` and `make test`.
+GO ?= go
+
+.PHONY: run test test-short build vet fmt bench
+
+run: ## start Tranche on DATABASE_URL or a private PostgreSQL in ./data
+	$(GO) run ./cmd/tranche serve
+
+test: ## every test, against real PostgreSQL and headless Chromium
+	$(GO) test -race -count=1 ./...
+
+build:
+	$(GO) build -o bin/tranche ./cmd/tranche
+
+vet:
+	gofmt -l . | tee /dev/stderr | (! read)
+	$(GO) vet ./...
+
+bench: ## benchmarks; figures go to docs/benchmarks.md
+	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/euregio/tranche/internal/database/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// tranche runs a command in process and returns its exit code and output.
+func tranche(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	code, out, _ := tranche(t, "", "--help")
+	if code != 0 || !strings.Contains(out, "Commands:") {
+		t.Fatalf("tranche --help = %d %q", code, out)
+	}
+	for _, c := range commands {
+		args := []string{c.name, "--help"}
+		if c.name == "user" {
+			args = []string{"user", "add", "--help"}
+		}
+		if c.name == "token" {
+			args = []string{"token", "create", "--help"}
+		}
+		code, out, errOut := tranche(t, "", args...)
+		if code != 0 || !strings.Contains(out+errOut, "Usage: tranche "+c.name) {
+			t.Errorf("tranche %s = %d, output %q; want 0 and a usage line", strings.Join(args, " "), code, out+errOut)
+		}
+	}
+	if code, _, errOut := tranche(t, "", "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
+		t.Errorf("unknown command = %d %q", code, errOut)
+	}
+}
+
+func TestUserTokenCheckAndTampering(t *testing.T) {
+	t.Setenv("DATABASE_URL", dbtest.URL(t))
+
+	code, out, errOut := tranche(t, "", "migrate", "status")
+	if code != 0 || !strings.Contains(out, "applied") || strings.Contains(out, "pending") {
+		t.Fatalf("migrate status = %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = tranche(t, "a long admin password\n", "user", "add", "--email", "admin@enschede.example", "--role", "admin,auditor", "--password-stdin")
+	if code != 0 || !strings.Contains(out, "created user admin@enschede.example") {
+		t.Fatalf("user add = %d %q %q", code, out, errOut)
+	}
+	code, _, errOut = tranche(t, "", "user", "add", "--email", "bad", "--role", "finance")
+	if code != 1 || !strings.Contains(errOut, "email") {
+		t.Fatalf("user add with a bad email = %d %q, want 1 naming the field", code, errOut)
+	}
+	code, _, errOut = tranche(t, "", "user", "add", "--email", "x@x.example", "--role", "king")
+	if code != 1 || !strings.Contains(errOut, "unknown role") {
+		t.Fatalf("user add with a bad role = %d %q", code, errOut)
+	}
+	code, _, _ = tranche(t, "", "user", "add", "--email", "x@x.example")
+	if code != 2 {
+		t.Fatalf("user add without --role = %d, want 2", code)
+	}
+	code, out, _ = tranche(t, "", "token", "create", "--email", "admin@enschede.example", "--name", "script")
+	if code != 0 || !strings.HasPrefix(out, "trn_") {
+		t.Fatalf("token create = %d %q", code, out)
+	}
+
+	code, out, _ = tranche(t, "", "check")
+	if code != 0 || !strings.Contains(out, "all ") {
+		t.Fatalf("check on clean data = %d %q", code, out)
+	}
+
+	db := openTestDB(t)
+	err := db.Exec(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only;
+		UPDATE audit_events SET actor = 'someone else' WHERE seq = 1;
+		ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = tranche(t, "", "check")
+	if code != 1 || !strings.Contains(out, "FAIL audit trail hash chain") || !strings.Contains(out, "#1") {
+		t.Fatalf("check after tampering = %d %q, want exit 1 naming event #1", code, out)
+	}
+}
+
+func TestCheckNoticesDisabledGuard(t *testing.T) {
+	t.Setenv("DATABASE_URL", dbtest.URL(t))
+	db := openTestDB(t)
+	if err := db.Exec(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`).Error; err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := tranche(t, "", "check")
+	if code != 1 || !strings.Contains(out, "FAIL append-only tables guarded") {
+		t.Fatalf("check with a disabled guard = %d %q", code, out)
+	}
+}
