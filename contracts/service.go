@@ -1,0 +1,47 @@
+package contracts
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/euregio/tranche/internal/access"
+	"github.com/euregio/tranche/internal/database"
+	"github.com/euregio/tranche/internal/fault"
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// Service runs the contracts use cases. Each exported method takes the
+// context first and the acting user second, checks the actor's rights, and
+// runs in one transaction with its audit events.
+type Service struct {
+	db  *gorm.DB
+	now func() time.Time
+}
+
+// NewService returns the contracts service on db.
+func NewService(db *gorm.DB) *Service {
+	// PostgreSQL keeps microseconds; so does the clock, so that what a use
+	// case returns equals what a later read gives.
+	return &Service{db: db, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+}
+
+func (s *Service) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return database.Transaction(ctx, s.db, fn)
+}
+
+// visible reports whether the actor may see objects of the given provider:
+// municipal users see every provider's, a provider user only its own.
+func visible(actor access.Actor, providerID uuid.UUID) bool {
+	return !actor.IsProvider() || actor.OwnsProvider(providerID)
+}
+
+// notFound is what a caller gets for a missing object and for another
+// provider's object alike, so that existence does not leak.
+func notFound(what string, id uuid.UUID) error {
+	return fault.New(fault.NotFound, "no %s %s", what, id)
+}
+
+// readOnly makes a read see one consistent snapshot of its several queries.
+var readOnly = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
