@@ -14,7 +14,7 @@
 //     g requires a logged-in user. One typed data struct per page embedding
 //     basePage (fill it with s.base(c, "title.key")); templates in
 //     templates/<capability>_<page>.html define "content"; translations in
-//     locales/*.toml (nl is the default; add every key to nl, en and de).
+//     locales/<capability>.<lang>.toml (nl is the default; every key in nl, en and de).
 //     Forms post back to the page; errors show beside their fields
 //     (formErrors) and the input is kept.
 //   - Tests: newTestEnv(t) in testenv_test.go gives a server on a fresh

@@ -161,22 +161,42 @@ func TestLanguageSwitchAndNegotiation(t *testing.T) {
 	}
 }
 
-func TestEveryMessageInEveryLanguage(t *testing.T) {
-	keys := map[string]map[string]bool{}
-	for _, lang := range Languages {
-		b, err := fs.ReadFile(assets, "locales/"+lang+".toml")
+// messages reads every locales/<area>.<lang>.toml of one language.
+func messages(t *testing.T, lang string) map[string]string {
+	t.Helper()
+	files, _ := fs.Glob(assets, "locales/*."+lang+".toml")
+	if len(files) == 0 {
+		t.Fatalf("no message files for %s", lang)
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		b, err := fs.ReadFile(assets, f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var m map[string]any
 		if err := toml.Unmarshal(b, &m); err != nil {
-			t.Fatalf("%s: %v", lang, err)
+			t.Fatalf("%s: %v", f, err)
 		}
-		keys[lang] = map[string]bool{}
 		for k, v := range m {
-			if s, ok := v.(string); !ok || s == "" {
-				t.Errorf("%s: %s is empty", lang, k)
+			s, ok := v.(string)
+			if !ok || s == "" {
+				t.Errorf("%s: %s is empty or not a string", f, k)
 			}
+			if _, dup := out[k]; dup {
+				t.Errorf("%s: %s is defined twice", f, k)
+			}
+			out[k] = s
+		}
+	}
+	return out
+}
+
+func TestEveryMessageInEveryLanguage(t *testing.T) {
+	keys := map[string]map[string]bool{}
+	for _, lang := range Languages {
+		keys[lang] = map[string]bool{}
+		for k := range messages(t, lang) {
 			keys[lang][k] = true
 		}
 	}
@@ -195,14 +215,7 @@ func TestEveryMessageInEveryLanguage(t *testing.T) {
 }
 
 func TestTemplatesUseOnlyKnownMessages(t *testing.T) {
-	b, err := fs.ReadFile(assets, "locales/nl.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var nl map[string]any
-	if err := toml.Unmarshal(b, &nl); err != nil {
-		t.Fatal(err)
-	}
+	nl := messages(t, "nl")
 	files, _ := fs.Glob(assets, "templates/*.html")
 	for _, f := range files {
 		src, _ := fs.ReadFile(assets, f)

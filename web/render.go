@@ -31,9 +31,14 @@ type renderer struct {
 func newRenderer(municipality string) (*renderer, error) {
 	bundle := i18n.NewBundle(language.Dutch)
 	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	for _, lang := range Languages {
-		if _, err := bundle.LoadMessageFileFS(assets, "locales/"+lang+".toml"); err != nil {
-			return nil, fmt.Errorf("load translations %s: %w", lang, err)
+	// One file per area and language: locales/<area>.<lang>.toml.
+	files, err := fs.Glob(assets, "locales/*.toml")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if _, err := bundle.LoadMessageFileFS(assets, f); err != nil {
+			return nil, fmt.Errorf("load translations %s: %w", f, err)
 		}
 	}
 	funcs := template.FuncMap{
@@ -60,7 +65,7 @@ func newRenderer(municipality string) (*renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := fs.Glob(assets, "templates/*.html")
+	files, err = fs.Glob(assets, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
