@@ -278,7 +278,7 @@ type contractReasonInput struct {
 
 // registerContractsAPI adds the provider and contract endpoints.
 func (s *Server) registerContractsAPI(api huma.API) {
-	svc := contracts.NewService(s.db.Gorm)
+	svc := s.contracts
 
 	o := op(http.MethodPost, "/api/v1/providers", "create-provider", "Register a provider", "Contracts")
 	o.DefaultStatus = http.StatusCreated

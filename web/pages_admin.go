@@ -18,11 +18,6 @@ func (s *Server) registerAdminPages(g *gin.RouterGroup) {
 	g.GET("/audit", s.auditPage)
 }
 
-// waitingSources lists every capability's start-page items.
-func (s *Server) waitingSources() []waitingSource {
-	return []waitingSource{s.adminWaiting}
-}
-
 func (s *Server) adminWaiting(ctx context.Context, a access.Actor) ([]waitingItem, error) {
 	var out []waitingItem
 	if a.Can(access.ReadAudit) {

@@ -12,10 +12,13 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/euregio/tranche/contracts"
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/fault"
 	"github.com/euregio/tranche/internal/idempotency"
+	"github.com/euregio/tranche/outcomes"
+	"github.com/euregio/tranche/pooling"
 	"github.com/gin-gonic/gin"
 	"github.com/go-chi/httprate"
 )
@@ -36,18 +39,21 @@ type Config struct {
 
 // Server holds the router and everything its handlers use.
 type Server struct {
-	cfg      Config
-	db       *database.DB
-	log      *slog.Logger
-	access   *access.Service
-	sessions *scs.SessionManager
-	idem     *idempotency.Store
-	pages    *renderer
-	engine   *gin.Engine
-	api      huma.API
-	metrics  *metrics
-	loginIP  *httprate.RateLimiter
-	loginID  *httprate.RateLimiter
+	cfg       Config
+	db        *database.DB
+	log       *slog.Logger
+	access    *access.Service
+	pooling   *pooling.Service
+	contracts *contracts.Service
+	outcomes  *outcomes.Service
+	sessions  *scs.SessionManager
+	idem      *idempotency.Store
+	pages     *renderer
+	engine    *gin.Engine
+	api       huma.API
+	metrics   *metrics
+	loginIP   *httprate.RateLimiter
+	loginID   *httprate.RateLimiter
 }
 
 // New builds the server on db.
@@ -60,17 +66,20 @@ func New(cfg Config, db *database.DB, log *slog.Logger) (*Server, error) {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{
-		cfg:     cfg,
-		db:      db,
-		log:     log,
-		access:  access.NewService(db.Gorm),
-		idem:    idempotency.NewStore(db.Gorm),
-		metrics: newMetrics(),
+		cfg:       cfg,
+		db:        db,
+		log:       log,
+		access:    access.NewService(db.Gorm),
+		pooling:   pooling.NewService(db.Gorm),
+		contracts: contracts.NewService(db.Gorm),
+		idem:      idempotency.NewStore(db.Gorm),
+		metrics:   newMetrics(),
 		// Ten tries a minute per address, five per account: enough for a
 		// person who mistypes, too few for guessing.
 		loginIP: httprate.NewRateLimiter(10, time.Minute),
 		loginID: httprate.NewRateLimiter(5, time.Minute),
 	}
+	s.outcomes = outcomes.NewService(db.Gorm, s.pooling)
 	s.sessions = scs.New()
 	s.sessions.Store = pgxstore.NewWithCleanupInterval(db.Pool, 30*time.Minute)
 	s.sessions.Lifetime = 12 * time.Hour
