@@ -1,0 +1,244 @@
+package outcomes
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/euregio/tranche/internal/access"
+	"github.com/euregio/tranche/internal/audit"
+	"github.com/euregio/tranche/internal/database"
+	"github.com/euregio/tranche/internal/fault"
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// Participant is a newcomer. Everywhere a name is not needed Tranche shows
+// only the pseudonymous Reference.
+type Participant struct {
+	ID           uuid.UUID
+	Reference    string
+	GivenNames   string
+	FamilyName   string
+	DateOfBirth  *time.Time
+	Gender       string
+	BSN          *string `gorm:"column:bsn"`
+	ArrivalDate  *time.Time
+	StatusGroup  string
+	Municipality string
+	CreatedBy    *uuid.UUID
+	CreatedAt    time.Time
+}
+
+// Personal is the part of a participant only some may see.
+type Personal struct {
+	GivenNames   string     `json:"given_names"`
+	FamilyName   string     `json:"family_name"`
+	DateOfBirth  *time.Time `json:"date_of_birth,omitempty"`
+	Gender       string     `json:"gender"`
+	BSN          string     `json:"bsn,omitempty"`
+	ArrivalDate  *time.Time `json:"arrival_date,omitempty"`
+	StatusGroup  string     `json:"status_group"`
+	Municipality string     `json:"municipality"`
+}
+
+// ParticipantView is a participant as one actor may see it: Personal is nil
+// for whoever may not see personal data.
+type ParticipantView struct {
+	ID        uuid.UUID `json:"id"`
+	Reference string    `json:"reference"`
+	CreatedAt time.Time `json:"created_at"`
+	Personal  *Personal `json:"personal,omitempty"`
+}
+
+// Name is the participant's full name.
+func (p Personal) Name() string { return strings.TrimSpace(p.GivenNames + " " + p.FamilyName) }
+
+func (p Participant) view(personal bool) ParticipantView {
+	v := ParticipantView{ID: p.ID, Reference: p.Reference, CreatedAt: p.CreatedAt}
+	if personal {
+		v.Personal = &Personal{GivenNames: p.GivenNames, FamilyName: p.FamilyName, DateOfBirth: p.DateOfBirth, Gender: p.Gender,
+			ArrivalDate: p.ArrivalDate, StatusGroup: p.StatusGroup, Municipality: p.Municipality}
+		if p.BSN != nil {
+			v.Personal.BSN = *p.BSN
+		}
+	}
+	return v
+}
+
+// ParticipantInput registers a participant; dates are YYYY-MM-DD.
+type ParticipantInput struct {
+	GivenNames   string
+	FamilyName   string
+	DateOfBirth  string
+	Gender       string
+	BSN          string
+	ArrivalDate  string
+	StatusGroup  string
+	Municipality string
+}
+
+func parseOptionalDate(errs *fault.Fields, field, s string) *time.Time {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		errs.Add(field, "invalid_date", "write the date as YYYY-MM-DD")
+		return nil
+	}
+	return &d
+}
+
+func (in ParticipantInput) parse(today time.Time) (Participant, error) {
+	var errs fault.Fields
+	p := Participant{GivenNames: strings.TrimSpace(in.GivenNames), FamilyName: strings.TrimSpace(in.FamilyName),
+		Gender: strings.TrimSpace(in.Gender), StatusGroup: strings.TrimSpace(in.StatusGroup), Municipality: strings.TrimSpace(in.Municipality)}
+	if p.GivenNames == "" && p.FamilyName == "" {
+		errs.Add("family_name", "required", "a name is required")
+	}
+	if len(p.GivenNames) > 200 || len(p.FamilyName) > 200 {
+		errs.Add("family_name", "too_long", "at most 200 characters")
+	}
+	if p.Gender == "" {
+		p.Gender = "unknown"
+	}
+	switch p.Gender {
+	case "female", "male", "other", "unknown":
+	default:
+		errs.Add("gender", "not_allowed_value", "choose female, male, other or unknown")
+	}
+	p.DateOfBirth = parseOptionalDate(&errs, "date_of_birth", in.DateOfBirth)
+	if p.DateOfBirth != nil && p.DateOfBirth.After(today) {
+		errs.Add("date_of_birth", "in_future", "the date of birth lies in the future")
+	}
+	p.ArrivalDate = parseOptionalDate(&errs, "arrival_date", in.ArrivalDate)
+	if p.ArrivalDate != nil && p.ArrivalDate.After(today) {
+		errs.Add("arrival_date", "in_future", "the arrival date lies in the future")
+	}
+	if bsn := strings.ReplaceAll(strings.TrimSpace(in.BSN), ".", ""); bsn != "" {
+		if !ValidBSN(bsn) {
+			errs.Add("bsn", "invalid_bsn", "not a valid BSN (nine digits passing the 11-check)")
+		} else {
+			p.BSN = &bsn
+		}
+	}
+	return p, errs.Err()
+}
+
+// CreateParticipant registers a participant and gives them the next
+// reference of the year.
+func (s *Service) CreateParticipant(ctx context.Context, actor access.Actor, in ParticipantInput) (ParticipantView, error) {
+	if err := actor.Require(access.WriteParticipant); err != nil {
+		return ParticipantView{}, err
+	}
+	p, err := in.parse(s.today())
+	if err != nil {
+		return ParticipantView{}, err
+	}
+	p.ID = uuid.Must(uuid.NewV7())
+	p.CreatedAt = s.now()
+	p.CreatedBy = userID(actor)
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		ref, err := nextReference(ctx, tx, p.CreatedAt.Year())
+		if err != nil {
+			return err
+		}
+		p.Reference = ref
+		if err := tx.Create(&p).Error; err != nil {
+			if database.IsUniqueViolation(err, "participants_bsn_key") {
+				return fault.New(BSNTaken, "a participant with this BSN is registered already")
+			}
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Event{Action: "participant.create", EntityType: "participant", EntityID: p.ID.String(),
+			After: map[string]any{"reference": p.Reference}})
+	})
+	if err != nil {
+		return ParticipantView{}, err
+	}
+	return p.view(true), nil
+}
+
+// nextReference hands out P-<year>-<n>, gapless per year because the
+// counter row is locked until the transaction ends.
+func nextReference(ctx context.Context, tx *gorm.DB, year int) (string, error) {
+	var row struct{ Last int }
+	err := tx.WithContext(ctx).Raw(`INSERT INTO participant_numbers (year, last) VALUES (?, 1)
+		ON CONFLICT (year) DO UPDATE SET last = participant_numbers.last + 1 RETURNING last`, year).Scan(&row).Error
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("P-%d-%04d", year, row.Last), nil
+}
+
+// mayReadParticipant says whether actor may see the participant at all and
+// whether it may see personal data. A provider may, while it holds a
+// referred or active trajectory for the participant.
+func mayReadParticipant(ctx context.Context, tx *gorm.DB, actor access.Actor, id uuid.UUID) (see, personal bool, err error) {
+	if !actor.Can(access.ReadParticipants) {
+		return false, false, fault.New(fault.Forbidden, "your roles do not allow reading participants")
+	}
+	if !actor.IsProvider() {
+		return true, actor.Can(access.ReadPersonalData), nil
+	}
+	var n int64
+	err = tx.WithContext(ctx).Table("trajectories").
+		Where("participant_id = ? AND provider_id = ? AND state IN ('referred', 'active')", id, *actor.ProviderID).Count(&n).Error
+	return n > 0, n > 0, err
+}
+
+// GetParticipant returns a participant as actor may see it.
+func (s *Service) GetParticipant(ctx context.Context, actor access.Actor, id uuid.UUID) (ParticipantView, error) {
+	see, personal, err := mayReadParticipant(ctx, s.db, actor, id)
+	if err != nil {
+		return ParticipantView{}, err
+	}
+	var p Participant
+	res := s.db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&p)
+	if res.Error != nil {
+		return ParticipantView{}, res.Error
+	}
+	if res.RowsAffected == 0 || !see {
+		return ParticipantView{}, fault.New(ParticipantNotFound, "no participant %s", id)
+	}
+	return p.view(personal), nil
+}
+
+// ParticipantFilter narrows a list.
+type ParticipantFilter struct {
+	Page  database.Page
+	Query string // reference, or part of the name (only for who may see names)
+}
+
+// ListParticipants lists the participants actor may see.
+func (s *Service) ListParticipants(ctx context.Context, actor access.Actor, f ParticipantFilter) ([]ParticipantView, string, error) {
+	if err := actor.Require(access.ReadParticipants); err != nil {
+		return nil, "", err
+	}
+	q := s.db.WithContext(ctx).Table("participants p").Select("p.*")
+	if actor.IsProvider() {
+		q = q.Where(`EXISTS (SELECT 1 FROM trajectories t WHERE t.participant_id = p.id AND t.provider_id = ? AND t.state IN ('referred', 'active'))`, *actor.ProviderID)
+	}
+	personal := actor.Can(access.ReadPersonalData)
+	if f.Query != "" {
+		like := "%" + strings.ToLower(f.Query) + "%"
+		if personal {
+			q = q.Where("lower(p.reference) LIKE ? OR lower(p.given_names || ' ' || p.family_name) LIKE ?", like, like)
+		} else {
+			q = q.Where("lower(p.reference) LIKE ?", like)
+		}
+	}
+	var rows []Participant
+	if err := f.Page.Apply(q, "p.id").Find(&rows).Error; err != nil {
+		return nil, "", err
+	}
+	rows, next := database.Trim(f.Page, rows, func(p Participant) uuid.UUID { return p.ID })
+	out := make([]ParticipantView, len(rows))
+	for i, p := range rows {
+		out[i] = p.view(personal)
+	}
+	return out, next, nil
+}
