@@ -234,4 +234,3 @@ func eq(t testing.TB, what string, got decimal.Decimal, want string) {
 		t.Fatalf("%s = %s, want %s", what, got.StringFixed(2), want)
 	}
 }
-
