@@ -45,6 +45,7 @@ func (s *Server) newAPI(e *gin.Engine) huma.API {
 	s.registerUsersAPI(api)
 	s.registerPoolingAPI(api)
 	s.registerContractsAPI(api)
+	s.registerOutcomesAPI(api)
 	return api
 }
 
