@@ -25,6 +25,7 @@ func (s *Server) registerPages(e *gin.Engine) {
 	s.registerAdminPages(g)
 	s.registerPoolingPages(g)
 	s.registerContractsPages(g)
+	s.registerOutcomesPages(g)
 }
 
 // requireLogin loads the session's user or sends the browser to the login page.
