@@ -7,6 +7,9 @@ import (
 
 	"github.com/euregio/tranche/internal/audit"
 	"github.com/euregio/tranche/internal/database"
+	"github.com/euregio/tranche/outcomes"
+	"github.com/euregio/tranche/pooling"
+	"gorm.io/gorm"
 )
 
 // checkResult is one invariant and what checking it found.
@@ -21,6 +24,18 @@ func runChecks(ctx context.Context, db *database.DB) []checkResult {
 	var out []checkResult
 	out = append(out, checkAuditChain(ctx, db))
 	out = append(out, checkAppendOnly(ctx, db))
+	for _, capability := range []struct {
+		name  string
+		check func(context.Context, *gorm.DB) ([]pooling.CheckResult, error)
+	}{{"pooling", pooling.Check}, {"outcomes", outcomes.Check}} {
+		results, err := capability.check(ctx, db.Gorm)
+		for _, r := range results {
+			out = append(out, checkResult{Name: r.Name, OK: r.OK, Detail: r.Detail})
+		}
+		if err != nil {
+			out = append(out, checkResult{Name: capability.name, Detail: "could not check: " + err.Error()})
+		}
+	}
 	return out
 }
 

@@ -70,8 +70,16 @@ func TestUserTokenCheckAndTampering(t *testing.T) {
 		t.Fatalf("token create = %d %q", code, out)
 	}
 
+	code, out, _ = tranche(t, "", "expire", "--as-of", "2005-12-31")
+	if code != 0 || !strings.Contains(out, "released 0.00 from 0 milestone(s)") {
+		t.Fatalf("expire = %d %q", code, out)
+	}
+	if code, _, _ = tranche(t, "", "expire", "--as-of", "31-12-2005"); code != 2 {
+		t.Fatalf("expire with a bad date = %d, want 2", code)
+	}
+
 	code, out, _ = tranche(t, "", "check")
-	if code != 0 || !strings.Contains(out, "all ") {
+	if code != 0 || !strings.Contains(out, "all ") || !strings.Contains(out, "ledger_balanced") || !strings.Contains(out, "tranches_sum_to_price") {
 		t.Fatalf("check on clean data = %d %q", code, out)
 	}
 

@@ -8,7 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
+	"github.com/euregio/tranche/outcomes"
+	"github.com/euregio/tranche/pooling"
 	"github.com/euregio/tranche/web"
 )
 
@@ -53,6 +56,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()
+	go expireHourly(ctx, e, db)
 	e.log.Info("tranche listening", "addr", *addr)
 	select {
 	case err := <-errc:
@@ -66,4 +70,26 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// expireHourly releases the money of passed milestone deadlines once at
+// start and then every hour, until ctx ends.
+func expireHourly(ctx context.Context, e *env, db *database.DB) {
+	svc := outcomes.NewService(db.Gorm, pooling.NewService(db.Gorm))
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		res, err := svc.ExpireMilestones(ctx, access.System("expire"), time.Now().UTC())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			e.log.Error("milestone expiry", "err", err)
+		case err == nil && res.Milestones > 0:
+			e.log.Info("milestone expiry", "milestones", res.Milestones, "trajectories", res.Trajectories, "released", res.Released.StringFixed(2))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
