@@ -1,0 +1,89 @@
+package outcomes
+
+import (
+	"context"
+	"time"
+
+	"github.com/euregio/tranche/internal/access"
+	"github.com/euregio/tranche/internal/audit"
+	"github.com/euregio/tranche/internal/fault"
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+)
+
+// PayableClaim is an approved claim as billing gathers it into a payment run.
+type PayableClaim struct {
+	ClaimID              uuid.UUID
+	TrajectoryID         uuid.UUID
+	ContractID           uuid.UUID
+	ProviderID           uuid.UUID
+	ParticipantReference string
+	MilestoneCode        string
+	MilestoneName        string
+	AchievedOn           time.Time
+	ApprovedAt           time.Time
+	Amount               decimal.Decimal
+}
+
+// PayableClaims returns the approved claims decided on or before until,
+// oldest first, for every provider or one (providerID not nil). It runs
+// inside the caller's transaction; billing excludes the claims already in a
+// live run.
+func PayableClaims(ctx context.Context, tx *gorm.DB, until time.Time, providerID *uuid.UUID) ([]PayableClaim, error) {
+	q := tx.WithContext(ctx).Table("claims c").
+		Select(`c.id AS claim_id, c.trajectory_id, t.contract_id, c.provider_id, p.reference AS participant_reference,
+			c.milestone_code, m.name AS milestone_name, c.achieved_on, c.decided_at AS approved_at, c.amount`).
+		Joins("JOIN trajectories t ON t.id = c.trajectory_id").
+		Joins("JOIN participants p ON p.id = t.participant_id").
+		Joins("JOIN trajectory_milestones m ON m.trajectory_id = c.trajectory_id AND m.code = c.milestone_code").
+		Where("c.state = ? AND c.decided_at < ?", Approved, until).
+		Order("c.provider_id, c.decided_at, c.id")
+	if providerID != nil {
+		q = q.Where("c.provider_id = ?", *providerID)
+	}
+	var out []PayableClaim
+	return out, q.Scan(&out).Error
+}
+
+// MarkPaid runs inside the caller's transaction, when a payment run is
+// confirmed: each approved claim becomes paid. A claim already paid is left
+// as it is, so that a repeated confirmation changes nothing; any other state
+// is an error (the run would pay something not approved).
+func MarkPaid(ctx context.Context, tx *gorm.DB, actor access.Actor, claimIDs []uuid.UUID, runID uuid.UUID) error {
+	if len(claimIDs) == 0 {
+		return nil
+	}
+	var claims []Claim
+	if err := tx.WithContext(ctx).Where("id IN ?", claimIDs).Order("id").Find(&claims).Error; err != nil {
+		return err
+	}
+	if len(claims) != len(claimIDs) {
+		return fault.New(ClaimNotFound, "%d of %d claims of the run do not exist", len(claimIDs)-len(claims), len(claimIDs))
+	}
+	now := time.Now().UTC()
+	var toPay []uuid.UUID
+	for _, c := range claims {
+		switch c.State {
+		case Paid:
+		case Approved:
+			toPay = append(toPay, c.ID)
+		default:
+			return fault.New(ClaimState, "claim %s is %s; only approved claims are paid", c.ID, c.State)
+		}
+	}
+	if len(toPay) == 0 {
+		return nil
+	}
+	if err := tx.Model(&Claim{}).Where("id IN ? AND state = ?", toPay, Approved).Updates(map[string]any{"state": Paid, "updated_at": now}).Error; err != nil {
+		return err
+	}
+	from := Approved
+	for _, id := range toPay {
+		if err := addHistory(ctx, tx, actor, id, "pay", &from, Paid, "payment run "+runID.String(), now); err != nil {
+			return err
+		}
+	}
+	return audit.Record(ctx, tx, actor, audit.Event{Action: "claims.pay", EntityType: "payment_run", EntityID: runID.String(),
+		After: map[string]any{"claims": toPay}})
+}
