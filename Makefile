@@ -3,8 +3,8 @@ GO ?= go
 
 .PHONY: run test test-short build vet fmt bench
 
-run: ## start Tranche on DATABASE_URL or a private PostgreSQL in ./data
-	$(GO) run ./cmd/tranche serve
+run: ## start Tranche on DATABASE_URL or a private PostgreSQL in ./data; an empty database gets the demo scenario
+	$(GO) run ./cmd/tranche serve --demo
 
 test: ## every test, against real PostgreSQL and headless Chromium
 	$(GO) test -race -count=1 ./...

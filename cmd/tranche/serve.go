@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -19,6 +20,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", "serve [--addr :8080] [--no-migrate]")
 	addr := fs.String("addr", envOr("TRANCHE_ADDR", ":8080"), "address to listen on (env TRANCHE_ADDR)")
 	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations at start")
+	withDemo := fs.Bool("demo", false, "load the demo scenario first when the database is empty (see tranche demo)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -37,6 +39,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		e.log.Info("migrations applied", "count", n)
+	}
+	if *withDemo {
+		empty, err := databaseEmpty(ctx, db)
+		if err != nil {
+			return err
+		}
+		if empty {
+			if err := loadDemo(ctx, e, db, 2005); err != nil {
+				return fmt.Errorf("load the demo: %w", err)
+			}
+		} else {
+			e.log.Info("the database holds data; the demo is not loaded again")
+		}
 	}
 	srv, err := web.New(web.Config{
 		SecureCookies: strings.EqualFold(os.Getenv("TRANCHE_SECURE_COOKIES"), "true"),

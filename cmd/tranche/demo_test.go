@@ -1,0 +1,54 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/euregio/tranche/internal/database/dbtest"
+)
+
+func TestDemoLoadsOnceAndPassesCheck(t *testing.T) {
+	t.Setenv("DATABASE_URL", dbtest.URL(t))
+	code, out, errOut := tranche(t, "", "demo")
+	if code != 0 || !strings.Contains(out, "250 participants") || !strings.Contains(out, "toetsing@enschede.example") || !strings.Contains(out, demoPassword) {
+		t.Fatalf("demo = %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = tranche(t, "", "check")
+	if code != 0 {
+		t.Fatalf("check after the demo = %d\n%s", code, out)
+	}
+	db := openTestDB(t)
+	var states []struct {
+		State string
+		N     int
+	}
+	db.Raw(`SELECT state, count(*) AS n FROM claims GROUP BY state`).Scan(&states)
+	seen := map[string]bool{}
+	for _, s := range states {
+		seen[s.State] = true
+	}
+	for _, want := range []string{"submitted", "approved", "rejected", "objected", "changes_requested", "awaiting_second_approval", "revoked"} {
+		if !seen[want] {
+			t.Errorf("the demo has no %s claim; states: %+v", want, states)
+		}
+	}
+	db.Raw(`SELECT state, count(*) AS n FROM trajectories GROUP BY state`).Scan(&states)
+	seen = map[string]bool{}
+	for _, s := range states {
+		seen[s.State] = true
+	}
+	for _, want := range []string{"referred", "active", "completed", "terminated", "declined"} {
+		if !seen[want] {
+			t.Errorf("the demo has no %s trajectory; states: %+v", want, states)
+		}
+	}
+
+	code, _, errOut = tranche(t, "", "demo")
+	if code == 0 || !strings.Contains(errOut, "--reset") {
+		t.Fatalf("a second demo = %d %q, want a refusal naming --reset", code, errOut)
+	}
+	code, out, errOut = tranche(t, "", "demo", "--reset", "--seed", "7")
+	if code != 0 || !strings.Contains(out, "250 participants") {
+		t.Fatalf("demo --reset = %d\n%s\n%s", code, out, errOut)
+	}
+}
