@@ -204,13 +204,13 @@ func ms(code, name, domain, share string, months int, evidence bool, pre ...stri
 
 // demoContract is what each provider sells, with its weight among referrals.
 type demoContract struct {
-	provider          string // login
-	ref, title        string
-	ceiling, capacity string
-	capacityN         int
-	product           contracts.Product
-	referrals         int
-	id                uuid.UUID
+	provider   string // login
+	ref, title string
+	ceiling    string
+	capacityN  int
+	product    contracts.Product
+	referrals  int
+	id         uuid.UUID
 }
 
 func (d *demo) contractPlan() []*demoContract {
