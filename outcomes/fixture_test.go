@@ -72,8 +72,9 @@ func decp(s string) *decimal.Decimal {
 // budget, a provider with an active language contract, and a second
 // provider with a contract of its own.
 type fx struct {
-	t         *testing.T
+	t         testing.TB
 	db        *database.DB
+	url       string
 	clock     *clock
 	s         *outcomes.Service
 	pool      *pooling.Service
@@ -92,7 +93,7 @@ type fxOptions struct {
 	ceiling      string // default 100000.00
 }
 
-func newFx(t *testing.T, opts ...fxOptions) *fx {
+func newFx(t testing.TB, opts ...fxOptions) *fx {
 	t.Helper()
 	o := fxOptions{streamAmount: "100000.00", capacity: 40, ceiling: "100000.00"}
 	if len(opts) > 0 {
@@ -106,12 +107,14 @@ func newFx(t *testing.T, opts ...fxOptions) *fx {
 			o.ceiling = opts[0].ceiling
 		}
 	}
-	db := dbtest.New(t)
+	url := dbtest.URL(t)
+	db, err := database.Open(ctx, url, nil)
+	check(t, err)
+	t.Cleanup(db.Close)
 	c := &clock{}
 	c.Set("2005-03-01")
-	f := &fx{t: t, db: db, clock: c, pool: pooling.NewService(db.Gorm), con: contracts.NewService(db.Gorm)}
+	f := &fx{t: t, db: db, url: url, clock: c, pool: pooling.NewService(db.Gorm), con: contracts.NewService(db.Gorm)}
 	f.s = outcomes.NewService(db.Gorm, f.pool).WithClock(c.Now)
-	var err error
 	f.stream, err = f.pool.CreateFundingStream(ctx, procurement, pooling.CreateFundingStreamInput{Funder: "Rijk", Name: "Inburgering 2005",
 		ReportingCode: "INB-2005", Amount: o.streamAmount, ValidFrom: "2005-01-01", ValidTo: "2005-12-31", Earmark: []string{"language", "civic_integration"}})
 	check(t, err)
