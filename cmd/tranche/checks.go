@@ -24,6 +24,7 @@ func runChecks(ctx context.Context, db *database.DB) []checkResult {
 	var out []checkResult
 	out = append(out, checkAuditChain(ctx, db))
 	out = append(out, checkAppendOnly(ctx, db))
+	out = append(out, checkAuditCoverage(ctx, db))
 	for _, capability := range []struct {
 		name  string
 		check func(context.Context, *gorm.DB) ([]pooling.CheckResult, error)
@@ -85,5 +86,59 @@ func checkAppendOnly(ctx context.Context, db *database.DB) checkResult {
 	}
 	r.OK = true
 	r.Detail = fmt.Sprintf("%d tables refuse update and delete", len(appendOnlyTables))
+	return r
+}
+
+// auditedTables pairs each table of things with the entity type its audit
+// events carry; every row must have at least one event.
+var auditedTables = [][2]string{
+	{"users", "user"}, {"providers", "provider"}, {"contracts", "contract"}, {"funding_streams", "funding_stream"},
+	{"budgets", "budget"}, {"commitments", "commitment"}, {"participants", "participant"}, {"trajectories", "trajectory"}, {"claims", "claim"},
+}
+
+// checkAuditCoverage finds changes of state without an audit event: things
+// created behind the application's back, trajectories whose state has no
+// event, and claims with fewer events than steps in their history.
+func checkAuditCoverage(ctx context.Context, db *database.DB) checkResult {
+	r := checkResult{Name: "every change audited"}
+	var faults []string
+	for _, t := range auditedTables {
+		var rows []struct{ ID string }
+		q := fmt.Sprintf(`SELECT x.id::text AS id FROM %s x WHERE NOT EXISTS
+			(SELECT 1 FROM audit_events a WHERE a.entity_type = ? AND a.entity_id = x.id::text) LIMIT 5`, t[0])
+		if err := db.Gorm.WithContext(ctx).Raw(q, t[1]).Scan(&rows).Error; err != nil {
+			r.Detail = "could not check: " + err.Error()
+			return r
+		}
+		for _, row := range rows {
+			faults = append(faults, fmt.Sprintf("%s %s has no audit event", t[1], row.ID))
+		}
+	}
+	var rows []struct{ Fault string }
+	err := db.Gorm.WithContext(ctx).Raw(`
+		SELECT format('trajectory %s is %s without a trajectory.%s event', t.id, t.state,
+			CASE t.state WHEN 'active' THEN 'start' WHEN 'declined' THEN 'decline' WHEN 'terminated' THEN 'terminate' ELSE 'complete' END) AS fault
+		FROM trajectories t WHERE t.state <> 'referred' AND NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.entity_type = 'trajectory'
+			AND a.entity_id = t.id::text AND a.action = 'trajectory.' || CASE t.state WHEN 'active' THEN 'start' WHEN 'declined' THEN 'decline'
+			WHEN 'terminated' THEN 'terminate' ELSE 'complete' END)
+		UNION ALL
+		SELECT format('claim %s has %s steps in its history but %s audit events', h.claim_id, h.n, coalesce(a.n, 0)) AS fault
+		FROM (SELECT claim_id, count(*) AS n FROM claim_history WHERE action <> 'pay' GROUP BY claim_id) h
+		LEFT JOIN (SELECT entity_id, count(*) AS n FROM audit_events WHERE entity_type = 'claim' GROUP BY entity_id) a ON a.entity_id = h.claim_id::text
+		WHERE coalesce(a.n, 0) < h.n
+		LIMIT 20`).Scan(&rows).Error
+	if err != nil {
+		r.Detail = "could not check: " + err.Error()
+		return r
+	}
+	for _, row := range rows {
+		faults = append(faults, row.Fault)
+	}
+	if len(faults) > 0 {
+		r.Detail = fmt.Sprintf("%d unaudited change(s): %s", len(faults), strings.Join(faults, "; "))
+		return r
+	}
+	r.OK = true
+	r.Detail = fmt.Sprintf("every row of %d kinds of thing, every trajectory state and every claim step has its audit event", len(auditedTables))
 	return r
 }

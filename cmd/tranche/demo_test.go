@@ -43,6 +43,15 @@ func TestDemoLoadsOnceAndPassesCheck(t *testing.T) {
 		}
 	}
 
+	// A change made behind the application's back is found.
+	if err := db.Exec(`INSERT INTO participants (id, reference, given_names, family_name) VALUES (gen_random_uuid(), 'P-1999-0001', 'Nameless', 'Intruder')`).Error; err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = tranche(t, "", "check")
+	if code != 1 || !strings.Contains(out, "FAIL every change audited") {
+		t.Fatalf("check after an unaudited insert = %d\n%s", code, out)
+	}
+
 	code, _, errOut = tranche(t, "", "demo")
 	if code == 0 || !strings.Contains(errOut, "--reset") {
 		t.Fatalf("a second demo = %d %q, want a refusal naming --reset", code, errOut)
