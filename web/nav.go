@@ -19,6 +19,12 @@ var navigation = []navEntry{
 	{"nav.budgets", "/budgets", access.ReadFunding},
 	{"nav.providers", "/providers", access.WriteProviders},
 	{"nav.contracts", "/contracts", access.ReadContracts},
+	{"outcomes.nav.participants", "/participants", access.ReadParticipants},
+	{"outcomes.nav.referrals", "/referrals", access.StartTrajectory},
+	{"outcomes.nav.trajectories", "/trajectories", access.ReadTrajectories},
+	{"outcomes.nav.claims", "/claims", access.ReadClaims},
+	{"outcomes.nav.verify", "/verify", access.VerifyClaims},
+	{"outcomes.nav.register", "/registers/exam-results", access.VerifyClaims},
 	{"nav.audit", "/audit", access.ReadAudit},
 	{"nav.users", "/admin/users", access.ManageUsers},
 }
