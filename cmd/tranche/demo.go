@@ -300,7 +300,7 @@ func (d *demo) contracts() error {
 }
 
 func (d *demo) settings() error {
-	_, err := d.out.UpdateSettings(d.ctx, d.admin, 10, "1500.00", 14)
+	_, err := d.out.UpdateSettings(d.ctx, d.admin, 10, "1000.00", 14)
 	return err
 }
 
@@ -407,9 +407,12 @@ func (d *demo) trajectory(p outcomes.ParticipantView, c *demoContract, yearStart
 		}
 		d.at(decided)
 		verdict := d.rnd.IntN(100)
+		if verdict >= 93 && submitted.Before(d.today.AddDate(0, 0, -21)) {
+			verdict = 0 // old claims were decided long ago; only recent ones still wait
+		}
 		switch {
 		case verdict < 78:
-			if err := d.approve(claim.ID); err != nil {
+			if err := d.approve(claim.ID, decided); err != nil {
 				return err
 			}
 		case verdict < 86:
@@ -425,6 +428,12 @@ func (d *demo) trajectory(p outcomes.ParticipantView, c *demoContract, yearStart
 				Evidence: []outcomes.File{{Name: m.Code + "-getekend.pdf", Data: demoPDF}}}); err != nil {
 				return err
 			}
+			if decidedAgain := again.AddDate(0, 0, 4+d.rnd.IntN(8)); decidedAgain.Before(d.today) {
+				d.at(decidedAgain)
+				if err := d.approve(claim.ID, decidedAgain); err != nil {
+					return err
+				}
+			}
 			return nil
 		case verdict < 93:
 			if _, err := d.out.Reject(d.ctx, d.verifier, claim.ID, "insufficient_evidence", "Het bewijs toont het resultaat niet aan."); err != nil {
@@ -434,6 +443,12 @@ func (d *demo) trajectory(p outcomes.ParticipantView, c *demoContract, yearStart
 				d.at(decided.AddDate(0, 0, 5))
 				if _, err := d.out.Object(d.ctx, provider, claim.ID, "Het examen is wel degelijk behaald; zie de uitslag."); err != nil {
 					return err
+				}
+				if review := decided.AddDate(0, 0, 12+d.rnd.IntN(6)); review.Before(d.today) {
+					d.at(review)
+					if _, err := d.out.Reject(d.ctx, d.verifier2, claim.ID, "not_achieved", "Na heroverweging: de uitslag ontbreekt nog steeds."); err != nil {
+						return err
+					}
 				}
 			}
 			return nil
@@ -445,12 +460,15 @@ func (d *demo) trajectory(p outcomes.ParticipantView, c *demoContract, yearStart
 	return nil
 }
 
-func (d *demo) approve(id uuid.UUID) error {
+// approve approves a claim; one above the second-approval amount gets its
+// second approval a few days later, unless that lies ahead.
+func (d *demo) approve(id uuid.UUID, on time.Time) error {
 	c, err := d.out.Approve(d.ctx, d.verifier, id, "")
 	if err != nil {
 		return fmt.Errorf("demo approve: %w", err)
 	}
-	if c.State == outcomes.AwaitingSecondApproval && d.rnd.IntN(100) < 85 {
+	if second := on.AddDate(0, 0, 1+d.rnd.IntN(6)); c.State == outcomes.AwaitingSecondApproval && second.Before(d.today) {
+		d.at(second)
 		_, err = d.out.Approve(d.ctx, d.verifier2, id, "Tweede beoordeling: akkoord.")
 	}
 	return err
@@ -482,8 +500,74 @@ func (d *demo) finish() error {
 			return err
 		}
 	}
+	if err := d.everyClaimState(); err != nil {
+		return err
+	}
 	_, err = d.out.ExpireMilestones(d.ctx, access.System("demo"), d.today)
 	return err
+}
+
+// everyClaimState makes sure that today's queue shows each kind of work: a
+// claim sent back for changes, one waiting for its second approval and an
+// objection, taken from the most recent submitted claims.
+func (d *demo) everyClaimState() error {
+	waiting, err := d.out.Queue(d.ctx, d.verifier, 0)
+	if err != nil {
+		return err
+	}
+	counts := map[string]int{}
+	var fresh []outcomes.ClaimRow
+	for i := len(waiting) - 1; i >= 0; i-- {
+		counts[waiting[i].State]++
+		if waiting[i].State == outcomes.Submitted {
+			fresh = append(fresh, waiting[i])
+		}
+	}
+	take := func() (outcomes.ClaimRow, bool) {
+		if len(fresh) == 0 {
+			return outcomes.ClaimRow{}, false
+		}
+		c := fresh[0]
+		fresh = fresh[1:]
+		return c, true
+	}
+	if c, ok := take(); ok {
+		if _, err := d.out.RequestChanges(d.ctx, d.verifier, c.ID, "Het bewijsstuk is onleesbaar; stuur een nieuwe scan."); err != nil {
+			return err
+		}
+	}
+	if counts[outcomes.Objected] == 0 {
+		if c, ok := take(); ok {
+			if _, err := d.out.Reject(d.ctx, d.verifier, c.ID, "date_incorrect", "De datum wijkt af van het examenregister."); err != nil {
+				return err
+			}
+			if _, err := d.out.Object(d.ctx, d.providerOf(c.ProviderID), c.ID, "De datum in het register is die van de herkansing."); err != nil {
+				return err
+			}
+		}
+	}
+	if counts[outcomes.AwaitingSecondApproval] == 0 {
+		for i, c := range fresh {
+			if c.Amount.GreaterThan(decimal.RequireFromString("1000.00")) {
+				if _, err := d.out.Approve(d.ctx, d.verifier, c.ID, "Akkoord; tweede beoordeling nodig."); err != nil {
+					return err
+				}
+				fresh = append(fresh[:i], fresh[i+1:]...)
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// providerOf returns the demo login of a provider organisation.
+func (d *demo) providerOf(id uuid.UUID) access.Actor {
+	for _, a := range d.providers {
+		if a.OwnsProvider(id) {
+			return a
+		}
+	}
+	return access.Actor{}
 }
 
 func dateOnly(t time.Time) time.Time {
