@@ -13,7 +13,7 @@ func TestCreateAndGetContract(t *testing.T) {
 	e := newEnv(t)
 	p := registerProvider(t, e, "12345678", "Taalhuis Twente")
 	in := contractInput(p.ID, "ENS-2005-001")
-	budget := uuid.Must(uuid.NewV7())
+	budget := budgetRow(t, e)
 	in.BudgetID = &budget
 	in.Products = append(in.Products, reintegrationProduct("4000.00"))
 	c, err := e.svc.CreateContract(ctx, procurement, in)
@@ -346,5 +346,18 @@ func TestCategories(t *testing.T) {
 	}
 	if auditCount(t, e.db, "category.create", "women_support") != 1 || auditCount(t, e.db, "category.update", "women_support") != 1 {
 		t.Error("category events missing")
+	}
+}
+
+func TestContractBudgetMustExist(t *testing.T) {
+	e := newEnv(t)
+	p := registerProvider(t, e, "12345678", "Taalhuis Twente")
+	in := contractInput(p.ID, "ENS-BUDGET")
+	nowhere := uuid.Must(uuid.NewV7())
+	in.BudgetID = &nowhere
+	_, err := e.svc.CreateContract(ctx, procurement, in)
+	fe, ok := fault.As(err)
+	if !ok || len(fe.Fields) != 1 || fe.Fields[0].Field != "budget_id" || fe.Fields[0].Code != "budget_unknown" {
+		t.Fatalf("contract with an unknown budget: %v", err)
 	}
 }

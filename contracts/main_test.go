@@ -160,3 +160,14 @@ func describe(err error) string {
 	}
 	return fmt.Sprint(err)
 }
+
+// budgetRow inserts a budget the way pooling stores one (contracts does not
+// import pooling), for contracts that name the budget paying for them.
+func budgetRow(t *testing.T, e env) uuid.UUID {
+	t.Helper()
+	id := uuid.Must(uuid.NewV7())
+	if err := e.db.Exec(`INSERT INTO budgets (id, name, period_start, period_end) VALUES (?, ?, '2005-01-01', '2005-12-31')`, id, "Budget "+id.String()).Error; err != nil {
+		t.Fatal(err)
+	}
+	return id
+}

@@ -165,6 +165,8 @@ func insertContract(ctx context.Context, tx *gorm.DB, c *Contract) error {
 		return conflictOn(ReferenceTaken, "reference", "a contract with reference "+c.Reference+" exists already")
 	case isForeignKeyViolation(err, "contracts_provider_id_fkey"):
 		return fault.Invalid(fault.Field("provider_id", ProviderUnknown.Code, ProviderUnknown.Title))
+	case isForeignKeyViolation(err, "contracts_budget_id_fkey"):
+		return fault.Invalid(fault.Field("budget_id", "budget_unknown", "no such budget"))
 	}
 	return err
 }
@@ -187,6 +189,8 @@ func updateContractTerms(ctx context.Context, tx *gorm.DB, c Contract) error {
 		return conflictOn(ReferenceTaken, "reference", "a contract with reference "+c.Reference+" exists already")
 	case isForeignKeyViolation(err, "contracts_provider_id_fkey"):
 		return fault.Invalid(fault.Field("provider_id", ProviderUnknown.Code, ProviderUnknown.Title))
+	case isForeignKeyViolation(err, "contracts_budget_id_fkey"):
+		return fault.Invalid(fault.Field("budget_id", "budget_unknown", "no such budget"))
 	}
 	return err
 }
