@@ -11,6 +11,7 @@ import (
 
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
+	"github.com/euregio/tranche/internal/idempotency"
 	"github.com/euregio/tranche/outcomes"
 	"github.com/euregio/tranche/pooling"
 	"github.com/euregio/tranche/web"
@@ -71,7 +72,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()
-	go expireHourly(ctx, e, db)
+	go hourly(ctx, e, db)
 	e.log.Info("tranche listening", "addr", *addr)
 	select {
 	case err := <-errc:
@@ -87,13 +88,20 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// expireHourly releases the money of passed milestone deadlines once at
-// start and then every hour, until ctx ends.
-func expireHourly(ctx context.Context, e *env, db *database.DB) {
+// hourly does the background work once at start and then every hour,
+// until ctx ends: it releases the money of passed milestone deadlines and
+// forgets idempotency keys older than a day.
+func hourly(ctx context.Context, e *env, db *database.DB) {
 	svc := outcomes.NewService(db.Gorm, pooling.NewService(db.Gorm))
+	keys := idempotency.NewStore(db.Gorm)
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
+		if n, err := keys.Prune(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("prune idempotency keys", "err", err)
+		} else if n > 0 {
+			e.log.Info("pruned idempotency keys", "count", n)
+		}
 		res, err := svc.ExpireMilestones(ctx, access.System("expire"), time.Now().UTC())
 		switch {
 		case err != nil && ctx.Err() == nil:
