@@ -1,0 +1,327 @@
+package billing
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/euregio/tranche/internal/money"
+	"github.com/jung-kurt/gofpdf"
+	"github.com/shopspring/decimal"
+)
+
+// The statement PDF: A4, the municipality's header on every page, the
+// provider's address, the statement's number and date, the lines in a table
+// whose header row repeats on every page, the totals, the funding streams
+// that pay, and "Pagina n van m". The DejaVu Sans font (fonts/LICENSE) is
+// embedded so that Şahin, Nguyễn, Ćosić and Müller print as written. The
+// PDF's dates come from the run, so the same statement renders the same.
+// This is the only file that imports gofpdf.
+
+//go:embed fonts/DejaVuSans.ttf
+var fontRegular []byte
+
+//go:embed fonts/DejaVuSans-Bold.ttf
+var fontBold []byte
+
+const (
+	pdfFont   = "dejavu"
+	pdfMargin = 15.0
+	pdfBottom = 20.0 // room for the footer
+)
+
+// pdfDate is the date a statement's PDF carries: the run's approval, or its
+// creation for a draft.
+func pdfDate(r Run) time.Time {
+	if r.ApprovedAt != nil {
+		return r.ApprovedAt.UTC()
+	}
+	return r.CreatedAt.UTC()
+}
+
+// column of the line table.
+type column struct {
+	title string
+	width float64
+	align string
+}
+
+var lineColumns = []column{
+	{"Deelnemer", 22, "L"}, {"Traject", 17, "L"}, {"Mijlpaal", 53, "L"}, {"Datum", 19, "L"},
+	{"Excl. btw", 22, "R"}, {"Btw %", 11, "R"}, {"Btw", 16, "R"}, {"Bedrag", 20, "R"},
+}
+
+// RenderStatementPDF renders a statement of a run. The page count is known
+// only after a first rendering, so the statement is laid out twice.
+func RenderStatementPDF(run Run, st StatementDetail, settings Settings) ([]byte, error) {
+	first, err := layoutStatement(run, st, settings, 0)
+	if err != nil {
+		return nil, err
+	}
+	pages := first.PageNo()
+	final, err := layoutStatement(run, st, settings, pages)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := final.Output(&buf); err != nil {
+		return nil, fmt.Errorf("statement pdf: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func layoutStatement(run Run, st StatementDetail, settings Settings, pages int) (*gofpdf.Fpdf, error) {
+	pdf := gofpdf.New("P", "mm", "A4", "")
+	pdf.AddUTF8FontFromBytes(pdfFont, "", fontRegular)
+	pdf.AddUTF8FontFromBytes(pdfFont, "B", fontBold)
+	at := pdfDate(run)
+	pdf.SetCreationDate(at)
+	pdf.SetModificationDate(at)
+	pdf.SetCatalogSort(true)
+	pdf.SetProducer("Tranche", true)
+	pdf.SetCreator("Tranche", true)
+	pdf.SetAuthor(settings.DebtorName, true)
+	pdf.SetTitle("Specificatie "+st.Label()+" "+st.ProviderName, true)
+	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
+	pdf.SetAutoPageBreak(false, pdfBottom)
+	_, pageH := pdf.GetPageSize()
+	limit := pageH - pdfBottom
+
+	inTable := false
+	pdf.SetHeaderFunc(func() {
+		pdf.SetFont(pdfFont, "B", 13)
+		pdf.CellFormat(110, 6, settings.DebtorName, "", 0, "L", false, 0, "")
+		pdf.SetFont(pdfFont, "B", 11)
+		pdf.CellFormat(0, 6, "Specificatie "+st.Label(), "", 1, "R", false, 0, "")
+		pdf.SetFont(pdfFont, "", 8)
+		pdf.CellFormat(110, 4, joinNonEmpty(", ", settings.Street, strings.TrimSpace(settings.Postcode+" "+settings.Town)), "", 0, "L", false, 0, "")
+		pdf.CellFormat(0, 4, "IBAN "+settings.DebtorIBAN, "", 1, "R", false, 0, "")
+		pdf.Line(pdfMargin, pdf.GetY()+1, 210-pdfMargin, pdf.GetY()+1)
+		pdf.Ln(4)
+		if inTable {
+			tableHeader(pdf)
+		}
+	})
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-pdfBottom + 6)
+		pdf.SetFont(pdfFont, "", 8)
+		pdf.CellFormat(90, 4, st.ProviderName+" · specificatie "+st.Label(), "", 0, "L", false, 0, "")
+		pageText := fmt.Sprintf("Pagina %d", pdf.PageNo())
+		if pages > 0 {
+			pageText += fmt.Sprintf(" van %d", pages)
+		}
+		pdf.CellFormat(0, 4, pageText, "", 0, "R", false, 0, "")
+	})
+	pdf.AddPage()
+
+	// The provider's address and the statement's particulars.
+	y := pdf.GetY()
+	pdf.SetFont(pdfFont, "B", 10)
+	pdf.CellFormat(95, 5, st.ProviderName, "", 2, "L", false, 0, "")
+	pdf.SetFont(pdfFont, "", 10)
+	for _, l := range []string{st.AddressLine1, st.AddressLine2, strings.TrimSpace(st.Postcode + "  " + st.City), countryName(st.Country)} {
+		if strings.TrimSpace(l) != "" {
+			pdf.CellFormat(95, 5, l, "", 2, "L", false, 0, "")
+		}
+	}
+	addrEnd := pdf.GetY()
+	pdf.SetXY(115, y)
+	issued := "concept (nog niet goedgekeurd)"
+	if st.IssuedOn != nil {
+		issued = st.IssuedOn.Format("02-01-2006")
+	}
+	for _, kv := range [][2]string{
+		{"Specificatie", st.Label()},
+		{"Datum", issued},
+		{"Periode", run.PeriodStart.Format("02-01-2006") + " t/m " + run.PeriodEnd.Format("02-01-2006")},
+		{"KvK", st.ProviderKVK},
+		{"IBAN", st.IBAN},
+		{"Betaalrun", run.ID.String()[:8]},
+	} {
+		pdf.SetX(115)
+		pdf.SetFont(pdfFont, "", 8)
+		pdf.CellFormat(25, 5, kv[0], "", 0, "L", false, 0, "")
+		pdf.SetFont(pdfFont, "B", 8)
+		pdf.CellFormat(0, 5, kv[1], "", 1, "L", false, 0, "")
+	}
+	pdf.SetY(max(addrEnd, pdf.GetY()) + 6)
+
+	// The lines.
+	inTable = true
+	tableHeader(pdf)
+	pdf.SetFont(pdfFont, "", 8)
+	for _, l := range st.Lines {
+		cells := lineCells(l)
+		wrapped := make([][]string, len(cells))
+		rows := 1
+		for i, c := range cells {
+			wrapped[i] = pdf.SplitText(c, lineColumns[i].width-1.5)
+			if len(wrapped[i]) == 0 {
+				wrapped[i] = []string{""}
+			}
+			rows = max(rows, len(wrapped[i]))
+		}
+		h := float64(rows) * 4
+		if pdf.GetY()+h > limit {
+			pdf.AddPage()
+			pdf.SetFont(pdfFont, "", 8)
+		}
+		x0, y0 := pdf.GetX(), pdf.GetY()
+		x := x0
+		for i, c := range lineColumns {
+			for j, text := range wrapped[i] {
+				pdf.SetXY(x, y0+float64(j)*4)
+				pdf.CellFormat(c.width, 4, text, "", 0, c.align, false, 0, "")
+			}
+			x += c.width
+		}
+		pdf.SetXY(x0, y0+h)
+		pdf.SetDrawColor(220, 220, 220)
+		pdf.Line(pdfMargin, pdf.GetY(), 210-pdfMargin, pdf.GetY())
+		pdf.SetDrawColor(0, 0, 0)
+	}
+	inTable = false
+
+	// The totals.
+	totals := [][2]string{
+		{"Subtotaal excl. btw", money.Dutch(st.Subtotal)},
+		{"Btw", money.Dutch(st.VATTotal)},
+		{"Totaal deze specificatie", money.Dutch(st.Total)},
+	}
+	if !st.CarriedIn.IsZero() {
+		totals = append(totals, [2]string{"Saldo eerdere specificatie", money.Dutch(st.CarriedIn)})
+	}
+	totals = append(totals, [2]string{"Over te maken", money.Dutch(st.ToTransfer)})
+	if !st.CarriedOut.IsZero() {
+		totals = append(totals, [2]string{"Te verrekenen in de volgende betaalrun", money.Dutch(st.CarriedOut)})
+	}
+	if pdf.GetY()+float64(len(totals))*5+6 > limit {
+		pdf.AddPage()
+	}
+	pdf.Ln(3)
+	for i, kv := range totals {
+		style := ""
+		if kv[0] == "Over te maken" || i == 2 {
+			style = "B"
+		}
+		pdf.SetFont(pdfFont, style, 9)
+		pdf.CellFormat(140, 5, kv[0], "", 0, "R", false, 0, "")
+		pdf.CellFormat(0, 5, kv[1], "", 1, "R", false, 0, "")
+	}
+	if st.ToTransfer.IsPositive() {
+		pdf.SetFont(pdfFont, "", 8)
+		pdf.Ln(1)
+		pdf.CellFormat(0, 4, "Wij maken "+money.Dutch(st.ToTransfer)+" over op "+st.IBAN+" onder vermelding van specificatie "+st.Label()+".",
+			"", 1, "R", false, 0, "")
+	}
+
+	// The funding streams that pay the statement.
+	funding := fundingSummary(st)
+	if len(funding) > 0 {
+		if pdf.GetY()+float64(len(funding))*4+12 > limit {
+			pdf.AddPage()
+		}
+		pdf.Ln(5)
+		pdf.SetFont(pdfFont, "B", 9)
+		pdf.CellFormat(0, 5, "Financiering per geldstroom", "", 1, "L", false, 0, "")
+		pdf.SetFont(pdfFont, "", 8)
+		for _, f := range funding {
+			pdf.CellFormat(30, 4, f.ReportingCode, "", 0, "L", false, 0, "")
+			pdf.CellFormat(110, 4, f.StreamName, "", 0, "L", false, 0, "")
+			pdf.CellFormat(0, 4, money.Dutch(f.Amount), "", 1, "R", false, 0, "")
+		}
+	}
+	if err := pdf.Error(); err != nil {
+		return nil, fmt.Errorf("statement pdf: %w", err)
+	}
+	return pdf, nil
+}
+
+func tableHeader(pdf *gofpdf.Fpdf) {
+	pdf.SetFont(pdfFont, "B", 8)
+	pdf.SetFillColor(235, 235, 235)
+	for _, c := range lineColumns {
+		pdf.CellFormat(c.width, 6, c.title, "B", 0, c.align, true, 0, "")
+	}
+	pdf.Ln(-1)
+	pdf.SetFont(pdfFont, "", 8)
+}
+
+// lineCells is a line as the table shows it.
+func lineCells(l Line) []string {
+	date, rate, traject := "", "vrij", ""
+	if l.AchievedOn != nil {
+		date = l.AchievedOn.Format("02-01-2006")
+	}
+	if l.VATRate != nil {
+		rate = l.VATRate.StringFixed(0)
+		if !l.VATRate.Equal(l.VATRate.Round(0)) {
+			rate = l.VATRate.String()
+		}
+	}
+	if l.TrajectoryID != nil {
+		traject = l.TrajectoryID.String()[:8]
+	}
+	what := l.MilestoneName
+	switch l.Kind {
+	case LineClawback:
+		what = "Terugvordering: " + l.MilestoneName
+	case LineCarried:
+		what, rate = l.Description, ""
+	}
+	return []string{l.ParticipantReference, traject, what, date, money.Dutch(l.NetAmount), rate, money.Dutch(l.VATAmount), money.Dutch(l.Amount)}
+}
+
+// fundingSummary adds up the statement's funding per stream.
+func fundingSummary(st StatementDetail) []Funding {
+	sums := map[string]Funding{}
+	for _, l := range st.Lines {
+		for _, f := range l.Funding {
+			k := f.ReportingCode + "\x00" + f.FundingStreamID.String()
+			s, ok := sums[k]
+			if !ok {
+				s = f
+				s.Amount = decimal.Zero
+			}
+			s.Amount = s.Amount.Add(f.Amount)
+			sums[k] = s
+		}
+	}
+	out := make([]Funding, 0, len(sums))
+	for _, f := range sums {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].ReportingCode != out[j].ReportingCode {
+			return out[i].ReportingCode < out[j].ReportingCode
+		}
+		return out[i].FundingStreamID.String() < out[j].FundingStreamID.String()
+	})
+	return out
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	var keep []string
+	for _, p := range parts {
+		if strings.TrimSpace(p) != "" {
+			keep = append(keep, strings.TrimSpace(p))
+		}
+	}
+	return strings.Join(keep, sep)
+}
+
+// countryName prints a foreign country on the address; a Dutch address has none.
+func countryName(code string) string {
+	switch code {
+	case "", "NL":
+		return ""
+	case "DE":
+		return "Duitsland"
+	case "BE":
+		return "België"
+	}
+	return code
+}
