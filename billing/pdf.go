@@ -50,8 +50,8 @@ type column struct {
 }
 
 var lineColumns = []column{
-	{"Deelnemer", 22, "L"}, {"Traject", 17, "L"}, {"Mijlpaal", 53, "L"}, {"Datum", 19, "L"},
-	{"Excl. btw", 22, "R"}, {"Btw %", 11, "R"}, {"Btw", 16, "R"}, {"Bedrag", 20, "R"},
+	{"Deelnemer", 21, "L"}, {"Traject", 16, "L"}, {"Mijlpaal", 54, "L"}, {"Datum", 20, "L"},
+	{"Excl. btw", 21, "R"}, {"Btw %", 10, "R"}, {"Btw", 17, "R"}, {"Bedrag", 21, "R"},
 }
 
 // RenderStatementPDF renders a statement of a run. The page count is known
@@ -158,7 +158,11 @@ func layoutStatement(run Run, st StatementDetail, settings Settings, pages int) 
 		wrapped := make([][]string, len(cells))
 		rows := 1
 		for i, c := range cells {
-			wrapped[i] = pdf.SplitText(c, lineColumns[i].width-1.5)
+			// Only the milestone wraps; references, dates and amounts fit their columns.
+			wrapped[i] = []string{c}
+			if i == 2 {
+				wrapped[i] = pdf.SplitText(c, lineColumns[i].width-2)
+			}
 			if len(wrapped[i]) == 0 {
 				wrapped[i] = []string{""}
 			}

@@ -223,7 +223,7 @@ func sepaAddress(street, postcode, town, country string) *sepaPostalAddr {
 // sepaFold maps letters that do not decompose into a base letter and a mark.
 var sepaFold = map[rune]string{
 	'ß': "ss", 'ẞ': "SS", 'æ': "ae", 'Æ': "AE", 'ø': "o", 'Ø': "O", 'œ': "oe", 'Œ': "OE",
-	'đ': "d", 'Đ': "D", 'ð': "d", 'Ð': "D", 'ł': "l", 'Ł': "L", 'ı': "i", 'þ': "th", 'Þ': "TH",
+	'đ': "d", 'Đ': "D", 'ð': "d", 'Ð': "D", 'ł': "l", 'Ł': "L", 'ı': "i", 'þ': "th", 'Þ': "Th",
 	'ħ': "h", 'Ħ': "H", 'ŀ': "l", 'Ŀ': "L", 'ſ': "s", 'ĸ': "k", 'ŋ': "n", 'Ŋ': "N",
 	'&': "+", '‘': "'", '’': "'", '‚': "'", '`': "'", '´': "'", '–': "-", '—': "-", '_': "-",
 	'"': "'", '“': "'", '”': "'", '„': "'", '«': "'", '»': "'", '€': "EUR", '@': "(at)",

@@ -1,0 +1,173 @@
+package billing_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/euregio/tranche/billing"
+	"github.com/google/uuid"
+)
+
+// pdfText extracts the text of pages first..last (0: to the end) with
+// pdftotext; the test fails, not skips, when pdftotext is missing.
+func pdfText(t testing.TB, data []byte, first, last int) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Fatalf("pdftotext is needed to read the statement PDF (apt-get install poppler-utils): %v", err)
+	}
+	file := filepath.Join(t.TempDir(), "statement.pdf")
+	writeFile(t, file, data)
+	args := []string{"-layout", "-enc", "UTF-8"}
+	if first > 0 {
+		args = append(args, "-f", strconv.Itoa(first))
+	}
+	if last > 0 {
+		args = append(args, "-l", strconv.Itoa(last))
+	}
+	out, err := exec.Command(bin, append(args, file, "-")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+func TestStatementPDFs(t *testing.T) {
+	f := newFx(t)
+	trA := f.started(f.a, f.contractA)
+	trB := f.started(f.b, f.contractB)
+	f.clock.Set("2005-03-10")
+	f.verified(f.a, trA.ID, "intake", "2005-03-02")
+	f.verified(f.a, trA.ID, "a2", "2005-03-08")
+	f.verified(f.b, trB.ID, "intake", "2005-03-02")
+	f.clock.Set("2005-04-01")
+	run, err := f.bill.CreateRun(ctx, finance, date("2005-03-01"), date("2005-03-31"))
+	check(t, err)
+	err = f.bill.GenerateStatementPDFs(ctx, run.ID, nil)
+	wantCode(t, err, billing.RunStateConflict)
+	_, err = f.bill.ApproveRun(ctx, finance2, run.ID)
+	check(t, err)
+	done, total, err := f.bill.RunProgress(ctx, run.ID)
+	check(t, err)
+	if done != 0 || total != 2 {
+		t.Fatalf("progress before generating %d/%d", done, total)
+	}
+
+	// Two generators at once, as a page might start one twice: each PDF is stored once.
+	var mu sync.Mutex
+	var seen [][2]int
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f.bill.GenerateStatementPDFs(ctx, run.ID, func(done, total int) {
+				mu.Lock()
+				defer mu.Unlock()
+				seen = append(seen, [2]int{done, total})
+			})
+		}()
+	}
+	wg.Wait()
+	check(t, errs[0])
+	check(t, errs[1])
+	done, total, err = f.bill.RunProgress(ctx, run.ID)
+	check(t, err)
+	if done != 2 || total != 2 || len(seen) < 2 || seen[len(seen)-1][1] != 2 {
+		t.Fatalf("progress after generating %d/%d, reported %v", done, total, seen)
+	}
+	if n := f.count("statement_pdfs"); n != 2 {
+		t.Fatalf("%d PDFs stored, want 2", n)
+	}
+
+	approved := mustRun(t, f, run.ID)
+	stA := statementOf(t, approved, f.a)
+	file, err := f.bill.StatementPDF(ctx, f.a, stA.ID)
+	check(t, err)
+	if sum := sha256.Sum256(file.Data); !bytes.Equal(sum[:], file.SHA256) {
+		t.Fatal("the stored sha256 is not the PDF's")
+	}
+	if !strings.HasPrefix(string(file.Data), "%PDF-") || !strings.Contains(file.Name, *stA.Number) {
+		t.Fatalf("file %s is not the statement's PDF", file.Name)
+	}
+	text := pdfText(t, file.Data, 0, 0)
+	for _, want := range []string{"Gemeente Enschede", "Specificatie " + *stA.Number, "Stichting Ćosić & Şahin", "Oldenzaalsestraat 12",
+		"Taalniveau A2 behaald —", "Nguyễn-groep", "02-03-2005", "€ 1.000,00", "Over te maken", "NL91ABNA0417164300", "Pagina 1 van 1",
+		"INB-2005", stA.Lines[0].ParticipantReference} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF text lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "Çağrı") || strings.Contains(text, "Nguyễn 1") {
+		t.Errorf("the PDF names a participant:\n%s", text)
+	}
+	// Rendered again, the statement gives the same bytes.
+	f.db.Gorm.Exec(`DELETE FROM statement_pdfs WHERE statement_id = ?`, stA.ID)
+	again, err := f.bill.StatementPDF(ctx, finance, stA.ID)
+	check(t, err)
+	if !bytes.Equal(again.Data, file.Data) {
+		t.Fatal("rendering the statement again gives other bytes")
+	}
+}
+
+// A statement of many lines spans several pages, each with the table's
+// header row and "Pagina n van m".
+func TestManyLinesSpanPages(t *testing.T) {
+	at := time.Date(2005, 4, 4, 10, 0, 0, 0, time.UTC)
+	number, issued := "2005-0042", date("2005-04-04")
+	run := billing.Run{ID: uuid.Must(uuid.NewV7()), PeriodStart: date("2005-03-01"), PeriodEnd: date("2005-03-31"), State: billing.Approved,
+		CreatedAt: at, ApprovedAt: &at}
+	var st billing.StatementDetail
+	st.ID, st.RunID, st.Number, st.IssuedOn = uuid.Must(uuid.NewV7()), run.ID, &number, &issued
+	st.ProviderName, st.ProviderKVK, st.IBAN = "Stichting Ćosić & Şahin", "11111111", "NL91ABNA0417164300"
+	st.AddressLine1, st.Postcode, st.City, st.Country = "Müllerstraße 4", "48143", "Münster", "DE"
+	total := dec("0")
+	const lines = 140
+	for i := range lines {
+		tr, achieved := uuid.Must(uuid.NewV7()), date("2005-03-01").AddDate(0, 0, i%28)
+		amount := dec("121.00")
+		net, vat := billing.VATOf(amount, decp("21"))
+		st.Lines = append(st.Lines, billing.Line{ID: uuid.Must(uuid.NewV7()), Position: i + 1, Kind: billing.LineClaim,
+			ParticipantReference: fmt.Sprintf("P-2005-%04d", i+1), TrajectoryID: &tr, MilestoneCode: "a2",
+			MilestoneName: "Taalniveau A2 behaald — Nguyễn-groep", AchievedOn: &achieved, NetAmount: net, VATRate: decp("21"), VATAmount: vat, Amount: amount})
+		total = total.Add(amount)
+	}
+	st.Subtotal, st.VATTotal, st.Total = dec("14000.00"), dec("2940.00"), total
+	st.Balance, st.ToTransfer, st.CarriedIn, st.CarriedOut, st.LineCount = total, total, dec("0"), dec("0"), lines
+	settings := billing.Settings{DebtorName: "Gemeente Enschede", DebtorIBAN: "NL14BNGH0285001234", Street: "Langestraat 24", Postcode: "7511 HC", Town: "Enschede"}
+	data, err := billing.RenderStatementPDF(run, st, settings)
+	check(t, err)
+	again, err := billing.RenderStatementPDF(run, st, settings)
+	check(t, err)
+	if !bytes.Equal(data, again) {
+		t.Fatal("the same statement renders to other bytes")
+	}
+	all := pdfText(t, data, 0, 0)
+	pages := strings.Count(all, "\f")
+	if pages < 3 {
+		t.Fatalf("%d lines on %d page(s), want at least 3", lines, pages)
+	}
+	for p := 1; p <= pages; p++ {
+		text := pdfText(t, data, p, p)
+		if want := fmt.Sprintf("Pagina %d van %d", p, pages); !strings.Contains(text, want) {
+			t.Errorf("page %d lacks %q", p, want)
+		}
+		if !strings.Contains(text, "Deelnemer") || !strings.Contains(text, "Mijlpaal") || !strings.Contains(text, "Specificatie 2005-0042") {
+			t.Errorf("page %d lacks the header rows:\n%s", p, text)
+		}
+	}
+	for _, want := range []string{"P-2005-0001", fmt.Sprintf("P-2005-%04d", lines), "Münster", "Duitsland", "€ 16.940,00", "€ 2.940,00", "€ 14.000,00"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("PDF lacks %q", want)
+		}
+	}
+}
