@@ -27,33 +27,49 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	db, stop, err := openDB(ctx, e)
+	db, stop, err := openEmptyDB(ctx, e, "demo", "the demo", *reset)
 	if err != nil {
 		return err
 	}
 	defer stop()
+	return loadDemo(ctx, e, db, *seed)
+}
+
+// openEmptyDB opens the database for a command that loads data into it
+// (demo, generate): with reset it drops everything first; it applies the
+// migrations and refuses, naming --reset, a database that holds data
+// already. what names what the command loads, for the message.
+func openEmptyDB(ctx context.Context, e *env, command, what string, reset bool) (*database.DB, func(), error) {
+	db, stop, err := openDB(ctx, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	fail := func(err error) (*database.DB, func(), error) {
+		stop()
+		return nil, nil, err
+	}
 	sqlDB, err := db.Gorm.DB()
 	if err != nil {
-		return err
+		return fail(err)
 	}
-	if *reset {
+	if reset {
 		if err := db.Gorm.WithContext(ctx).Exec(`DROP SCHEMA public CASCADE; CREATE SCHEMA public`).Error; err != nil {
-			return fmt.Errorf("reset: %w", err)
+			return fail(fmt.Errorf("reset: %w", err))
 		}
 	}
 	if _, err := database.Migrate(ctx, sqlDB, nil); err != nil {
-		return err
+		return fail(err)
 	}
 	empty, err := databaseEmpty(ctx, db)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	if !empty {
-		fmt.Fprintln(e.stderr, "tranche demo: the database holds data already; the demo loads only into an empty database.")
-		fmt.Fprintln(e.stderr, "Use `tranche demo --reset` to drop everything and load the demo (all data is lost).")
-		return errUsage
+		fmt.Fprintf(e.stderr, "tranche %s: the database holds data already; %s loads only into an empty database.\n", command, what)
+		fmt.Fprintf(e.stderr, "Use `tranche %s --reset` to drop everything and load %s (all data is lost).\n", command, what)
+		return fail(errUsage)
 	}
-	return loadDemo(ctx, e, db, *seed)
+	return db, stop, nil
 }
 
 // databaseEmpty reports whether the database has no users, streams or providers yet.

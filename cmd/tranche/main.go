@@ -29,6 +29,7 @@ type command struct {
 var commands = []command{
 	{"serve", "run the web server and API", runServe},
 	{"demo", "load the demo scenario (Enschede: streams, providers, contracts, 250 participants) and print its logins", runDemo},
+	{"generate", "generate a deterministic synthetic data set at scale: generate --participants N --seed S [--reset]", runGenerate},
 	{"migrate", "apply (up) or list (status) database migrations", runMigrate},
 	{"user", "manage users: user add --email E --role R[,R…] [--provider KVK] [--password-stdin]", runUser},
 	{"token", "manage API tokens: token create --email E [--name N]", runToken},
