@@ -75,8 +75,10 @@ func RenderStatementPDF(run Run, st StatementDetail, settings Settings) ([]byte,
 
 func layoutStatement(run Run, st StatementDetail, settings Settings, pages int) (*gofpdf.Fpdf, error) {
 	pdf := gofpdf.New("P", "mm", "A4", "")
-	pdf.AddUTF8FontFromBytes(pdfFont, "", fontRegular)
-	pdf.AddUTF8FontFromBytes(pdfFont, "B", fontBold)
+	// gofpdf writes into the font bytes while it subsets them: each document
+	// gets its own copy, so that PDFs can be rendered concurrently.
+	pdf.AddUTF8FontFromBytes(pdfFont, "", bytes.Clone(fontRegular))
+	pdf.AddUTF8FontFromBytes(pdfFont, "B", bytes.Clone(fontBold))
 	at := pdfDate(run)
 	pdf.SetCreationDate(at)
 	pdf.SetModificationDate(at)
