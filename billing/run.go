@@ -273,6 +273,17 @@ func (s *Service) ApproveRun(ctx context.Context, actor access.Actor, id uuid.UU
 		if err := checkFresh(ctx, tx, run.ID); err != nil {
 			return err
 		}
+		// From approval to confirmation the run's claims cannot be revoked.
+		items, err := runItemIDs(ctx, tx, run.ID)
+		if err != nil {
+			return err
+		}
+		if err := outcomes.HoldForPayment(ctx, tx, actor, items[itemClaim], run.ID); err != nil {
+			if fault.HasCode(err, outcomes.ClaimState) {
+				return fault.New(RunStale, "%v; cancel the run and create it again", err)
+			}
+			return err
+		}
 		issued := s.today()
 		if err := assignNumbers(ctx, tx, run.ID, issued); err != nil {
 			return err

@@ -51,6 +51,7 @@ type Claim struct {
 	ObjectedAt      *time.Time      `json:"objected_at,omitempty"`
 	ObjectionNote   string          `json:"objection_note,omitempty"`
 	RevokedReason   string          `json:"revoked_reason,omitempty"`
+	PaymentRunID    *uuid.UUID      `json:"payment_run_id,omitempty"`
 	UpdatedAt       time.Time       `json:"updated_at"`
 }
 

@@ -34,5 +34,6 @@ var (
 	ReasonCodeUnknown       = fault.Define("reason_code_unknown", fault.KindInvalid, "Unknown rejection reason")
 	ObjectionUsed           = fault.Define("objection_used", fault.KindConflict, "The claim was objected to once already")
 	ObjectionPeriodOver     = fault.Define("objection_period_over", fault.KindConflict, "The objection period is over")
+	ClaimInPayment          = fault.Define("claim_in_payment", fault.KindConflict, "The claim is in an approved payment run")
 	RegisterFileMalformed   = fault.Define("register_file_malformed", fault.KindInvalid, "The register file cannot be read")
 )

@@ -87,3 +87,25 @@ func MarkPaid(ctx context.Context, tx *gorm.DB, actor access.Actor, claimIDs []u
 	return audit.Record(ctx, tx, actor, audit.Event{Action: "claims.pay", EntityType: "payment_run", EntityID: runID.String(),
 		After: map[string]any{"claims": toPay}})
 }
+
+// HoldForPayment runs inside the caller's transaction, when finance approves
+// a payment run: each claim must still be approved and held by no run; it
+// is then held by runID until the run is confirmed, so that nobody revokes
+// money on its way to the bank. Holding takes the claims' row locks, so a
+// revocation running at the same moment either finishes first (and the
+// hold fails with claim_state) or waits and is then refused.
+func HoldForPayment(ctx context.Context, tx *gorm.DB, actor access.Actor, claimIDs []uuid.UUID, runID uuid.UUID) error {
+	if len(claimIDs) == 0 {
+		return nil
+	}
+	res := tx.WithContext(ctx).Model(&Claim{}).Where("id IN ? AND state = ? AND payment_run_id IS NULL", claimIDs, Approved).
+		Update("payment_run_id", runID)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != int64(len(claimIDs)) {
+		return fault.New(ClaimState, "%d of the run's %d claims are no longer approved or are held by another run", int64(len(claimIDs))-res.RowsAffected, len(claimIDs))
+	}
+	return audit.Record(ctx, tx, actor, audit.Event{Action: "claims.hold_for_payment", EntityType: "payment_run", EntityID: runID.String(),
+		After: map[string]any{"claims": claimIDs}})
+}

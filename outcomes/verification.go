@@ -199,6 +199,9 @@ func (s *Service) Revoke(ctx context.Context, actor access.Actor, id uuid.UUID, 
 		if c.State != Approved && c.State != Paid {
 			return fault.New(ClaimState, "the claim is %s; only approved or paid claims can be revoked", c.State)
 		}
+		if c.State == Approved && c.PaymentRunID != nil {
+			return fault.New(ClaimInPayment, "the claim is in payment run %s, which finance approved; revoke it once the run is confirmed", *c.PaymentRunID)
+		}
 		t, err := lockTrajectory(ctx, tx, actor, c.TrajectoryID)
 		if err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/euregio/tranche/billing"
 	"github.com/euregio/tranche/contracts"
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
@@ -46,6 +47,7 @@ type Server struct {
 	pooling   *pooling.Service
 	contracts *contracts.Service
 	outcomes  *outcomes.Service
+	billing   *billing.Service
 	sessions  *scs.SessionManager
 	idem      *idempotency.Store
 	pages     *renderer
@@ -80,6 +82,7 @@ func New(cfg Config, db *database.DB, log *slog.Logger) (*Server, error) {
 		loginID: httprate.NewRateLimiter(5, time.Minute),
 	}
 	s.outcomes = outcomes.NewService(db.Gorm, s.pooling)
+	s.billing = billing.NewService(db.Gorm, s.pooling)
 	s.sessions = scs.New()
 	s.sessions.Store = pgxstore.NewWithCleanupInterval(db.Pool, 30*time.Minute)
 	s.sessions.Lifetime = 12 * time.Hour

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/euregio/tranche/billing"
 	"github.com/euregio/tranche/internal/audit"
 	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/outcomes"
@@ -28,7 +29,7 @@ func runChecks(ctx context.Context, db *database.DB) []checkResult {
 	for _, capability := range []struct {
 		name  string
 		check func(context.Context, *gorm.DB) ([]pooling.CheckResult, error)
-	}{{"pooling", pooling.Check}, {"outcomes", outcomes.Check}} {
+	}{{"pooling", pooling.Check}, {"outcomes", outcomes.Check}, {"billing", billing.Check}} {
 		results, err := capability.check(ctx, db.Gorm)
 		for _, r := range results {
 			out = append(out, checkResult{Name: r.Name, OK: r.OK, Detail: r.Detail})
