@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/euregio/tranche/billing"
 	"github.com/euregio/tranche/contracts"
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
@@ -506,20 +507,55 @@ func (d *demo) finish() error {
 			terminated++
 		}
 	}
-	approved, _, err := d.out.ListClaims(d.ctx, d.verifier, outcomes.ClaimFilter{States: []string{outcomes.Approved}, Page: database.Page{Limit: 500}})
-	if err != nil {
+	if err := d.payments(); err != nil {
 		return err
-	}
-	sort.Slice(approved, func(i, j int) bool { return approved[i].ID.String() < approved[j].ID.String() })
-	if len(approved) > 0 {
-		if _, err := d.out.Revoke(d.ctx, d.verifier, approved[0].ID, "Bij controle bleek de deelnemer het examen niet te hebben afgelegd."); err != nil {
-			return err
-		}
 	}
 	if err := d.everyClaimState(); err != nil {
 		return err
 	}
 	_, err = d.out.ExpireMilestones(d.ctx, access.System("demo"), d.today)
+	return err
+}
+
+// payments pays everything approved up to two months ago in a confirmed
+// run, revokes one paid claim (a clawback), and gathers last month in a
+// draft run that nets it and waits for approval.
+func (d *demo) payments() error {
+	bill := billing.NewService(d.db.Gorm, pooling.NewService(d.db.Gorm)).WithClock(d.now)
+	y := d.today.Year()
+	thisMonth := time.Date(y, d.today.Month(), 1, 0, 0, 0, 0, time.UTC)
+	paidUntil := thisMonth.AddDate(0, -1, -1)
+	d.at(thisMonth.AddDate(0, -1, 2))
+	run, err := bill.CreateRun(d.ctx, d.finance, time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), paidUntil)
+	if err != nil {
+		return fmt.Errorf("demo payment run: %w", err)
+	}
+	if _, err := bill.ApproveRun(d.ctx, d.finance2, run.ID); err != nil {
+		return err
+	}
+	if err := bill.GenerateStatementPDFs(d.ctx, run.ID, nil); err != nil {
+		return err
+	}
+	if _, err := bill.ExportRun(d.ctx, d.finance, run.ID); err != nil {
+		return err
+	}
+	d.at(thisMonth.AddDate(0, -1, 5))
+	if _, err := bill.ConfirmRun(d.ctx, d.finance, run.ID); err != nil {
+		return err
+	}
+	d.at(d.today.AddDate(0, 0, -3))
+	paid, _, err := d.out.ListClaims(d.ctx, d.verifier, outcomes.ClaimFilter{States: []string{outcomes.Paid}, Page: database.Page{Limit: 500}})
+	if err != nil {
+		return err
+	}
+	sort.Slice(paid, func(i, j int) bool { return paid[i].ID.String() < paid[j].ID.String() })
+	if len(paid) > 0 {
+		if _, err := d.out.Revoke(d.ctx, d.verifier, paid[0].ID, "Bij controle bleek de deelnemer het examen niet te hebben afgelegd."); err != nil {
+			return err
+		}
+	}
+	d.at(d.today)
+	_, err = bill.CreateRun(d.ctx, d.finance, thisMonth.AddDate(0, -1, 0), thisMonth.AddDate(0, 0, -1))
 	return err
 }
 

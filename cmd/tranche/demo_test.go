@@ -27,7 +27,7 @@ func TestDemoLoadsOnceAndPassesCheck(t *testing.T) {
 	for _, s := range states {
 		seen[s.State] = true
 	}
-	for _, want := range []string{"submitted", "approved", "rejected", "objected", "changes_requested", "awaiting_second_approval", "revoked"} {
+	for _, want := range []string{"submitted", "approved", "paid", "rejected", "objected", "changes_requested", "awaiting_second_approval", "revoked"} {
 		if !seen[want] {
 			t.Errorf("the demo has no %s claim; states: %+v", want, states)
 		}
@@ -41,6 +41,11 @@ func TestDemoLoadsOnceAndPassesCheck(t *testing.T) {
 		if !seen[want] {
 			t.Errorf("the demo has no %s trajectory; states: %+v", want, states)
 		}
+	}
+
+	db.Raw(`SELECT state, count(*) AS n FROM payment_runs GROUP BY state ORDER BY state`).Scan(&states)
+	if len(states) != 2 || states[0].State != "draft" || states[1].State != "paid" {
+		t.Errorf("payment runs = %+v, want one draft and one paid", states)
 	}
 
 	// A change made behind the application's back is found.
