@@ -46,6 +46,7 @@ func (s *Server) newAPI(e *gin.Engine) huma.API {
 	s.registerPoolingAPI(api)
 	s.registerContractsAPI(api)
 	s.registerOutcomesAPI(api)
+	s.registerBillingAPI(api)
 	return api
 }
 

@@ -26,6 +26,7 @@ func (s *Server) registerPages(e *gin.Engine) {
 	s.registerPoolingPages(g)
 	s.registerContractsPages(g)
 	s.registerOutcomesPages(g)
+	s.registerBillingPages(g)
 }
 
 // requireLogin loads the session's user or sends the browser to the login page.
