@@ -72,10 +72,20 @@ func TestOutcomesAPIFlow(t *testing.T) {
 	if q.Waiting != 1 || len(q.Items) != 1 || q.Items[0].ID != claim.ID {
 		t.Fatalf("queue = %+v", q)
 	}
+	var report ReportBody
+	o.get("/api/v1/budgets/"+o.budget.ID.String()+"/report", o.finance).json(t, &report)
+	if report.Total.Committed != "2000.00" || report.Total.Payable != "0.00" {
+		t.Fatalf("report before approval: committed %s, payable %s; want 2000.00 and 0.00", report.Total.Committed, report.Total.Payable)
+	}
 	r = o.postJSON("/api/v1/claims/"+claim.ID.String()+"/approve", o.verifier, map[string]any{"note": "report seen"})
 	r.json(t, &claim)
 	if r.Code != 200 || claim.State != "approved" || len(claim.History) != 2 {
 		t.Fatalf("approve = %d %+v", r.Code, claim)
+	}
+	// The budget report shows the tranche moved from committed to payable.
+	o.get("/api/v1/budgets/"+o.budget.ID.String()+"/report", o.finance).json(t, &report)
+	if report.Total.Committed != "1800.00" || report.Total.Payable != "200.00" {
+		t.Fatalf("report after approval: committed %s, payable %s; want 1800.00 and 200.00", report.Total.Committed, report.Total.Payable)
 	}
 
 	// Rules as problems: a2 without evidence, unknown milestone, a bad date.
