@@ -1,6 +1,602 @@
 package web
 
-import "github.com/danielgtaylor/huma/v2"
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
-// registerBillingAPI adds the payment runs and statements.
-func (s *Server) registerBillingAPI(api huma.API) {}
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/euregio/tranche/billing"
+	"github.com/euregio/tranche/internal/access"
+	"github.com/euregio/tranche/internal/fault"
+	"github.com/euregio/tranche/internal/money"
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+)
+
+// --- bodies ---
+
+// PaymentRunBody is a payment run as the API shows it; the detail adds the
+// statements and how many of their PDFs are ready.
+type PaymentRunBody struct {
+	ID             uuid.UUID        `json:"id"`
+	PeriodStart    string           `json:"period_start" format:"date"`
+	PeriodEnd      string           `json:"period_end" format:"date"`
+	State          string           `json:"state" enum:"draft,approved,exported,paid,cancelled"`
+	StatementCount int              `json:"statement_count"`
+	TotalTransfer  string           `json:"total_transfer" doc:"What the SEPA file transfers: the sum of the statements' positive balances."`
+	CreatedBy      string           `json:"created_by"`
+	CreatedAt      time.Time        `json:"created_at"`
+	ApprovedBy     string           `json:"approved_by,omitempty"`
+	ApprovedAt     *time.Time       `json:"approved_at,omitempty"`
+	ExportedBy     string           `json:"exported_by,omitempty"`
+	ExportedAt     *time.Time       `json:"exported_at,omitempty"`
+	PaidBy         string           `json:"paid_by,omitempty"`
+	PaidAt         *time.Time       `json:"paid_at,omitempty"`
+	CancelledBy    string           `json:"cancelled_by,omitempty"`
+	CancelledAt    *time.Time       `json:"cancelled_at,omitempty"`
+	CancelReason   string           `json:"cancel_reason,omitempty"`
+	SEPAURL        string           `json:"sepa_url,omitempty" doc:"The SEPA credit-transfer file, once exported and when anything is transferred."`
+	JournalURL     string           `json:"journal_url,omitempty" doc:"The journal CSV, once exported."`
+	PDFs           *PDFProgressBody `json:"pdfs,omitempty" doc:"How many statement PDFs are stored; they are made in the background after approval."`
+	Statements     []StatementBody  `json:"statements,omitempty"`
+}
+
+// PDFProgressBody tells how far the background generation of a run's
+// statement PDFs is.
+type PDFProgressBody struct {
+	Done  int  `json:"done"`
+	Total int  `json:"total"`
+	Ready bool `json:"ready"`
+}
+
+// StatementBody is one provider's statement for one run.
+type StatementBody struct {
+	ID           uuid.UUID  `json:"id"`
+	RunID        uuid.UUID  `json:"run_id"`
+	ProviderID   uuid.UUID  `json:"provider_id"`
+	Number       string     `json:"number,omitempty" doc:"Assigned at approval, gapless per year: 2005-0001."`
+	IssuedOn     string     `json:"issued_on,omitempty" format:"date"`
+	ProviderName string     `json:"provider_name"`
+	ProviderKVK  string     `json:"provider_kvk"`
+	AddressLine1 string     `json:"address_line1,omitempty"`
+	AddressLine2 string     `json:"address_line2,omitempty"`
+	Postcode     string     `json:"postcode,omitempty"`
+	City         string     `json:"city,omitempty"`
+	Country      string     `json:"country,omitempty"`
+	IBAN         string     `json:"iban"`
+	BIC          string     `json:"bic,omitempty"`
+	Subtotal     string     `json:"subtotal" doc:"The lines excluding VAT (carried balances not included)."`
+	VATTotal     string     `json:"vat_total"`
+	Total        string     `json:"total" doc:"Subtotal + VAT: this run's own money."`
+	CarriedIn    string     `json:"carried_in" doc:"Negative balances of earlier statements set off now (zero or negative)."`
+	Balance      string     `json:"balance" doc:"Total + carried in."`
+	ToTransfer   string     `json:"to_transfer" doc:"The positive part of the balance: what the SEPA file pays."`
+	CarriedOut   string     `json:"carried_out" doc:"The negative part of the balance, carried into the provider's next run."`
+	LineCount    int        `json:"line_count"`
+	PDFURL       string     `json:"pdf_url"`
+	Lines        []LineBody `json:"lines,omitempty"`
+}
+
+// LineBody is one line of a statement.
+type LineBody struct {
+	Position             int           `json:"position"`
+	Kind                 string        `json:"kind" enum:"claim,clawback,carried"`
+	ClaimID              *uuid.UUID    `json:"claim_id,omitempty"`
+	CarriedFrom          *uuid.UUID    `json:"carried_from,omitempty" doc:"The earlier statement whose negative balance this line sets off."`
+	ParticipantReference string        `json:"participant_reference,omitempty"`
+	TrajectoryID         *uuid.UUID    `json:"trajectory_id,omitempty"`
+	ContractID           *uuid.UUID    `json:"contract_id,omitempty"`
+	MilestoneCode        string        `json:"milestone_code,omitempty"`
+	MilestoneName        string        `json:"milestone_name,omitempty"`
+	AchievedOn           string        `json:"achieved_on,omitempty" format:"date"`
+	Description          string        `json:"description,omitempty"`
+	NetAmount            string        `json:"net_amount"`
+	VATRate              string        `json:"vat_rate,omitempty" doc:"Percent; absent when the contract is VAT exempt."`
+	VATAmount            string        `json:"vat_amount"`
+	Amount               string        `json:"amount" doc:"Including VAT; negative on clawback and carried lines."`
+	Funding              []FundingBody `json:"funding" doc:"The funding streams that pay the line (pooling's split)."`
+}
+
+// FundingBody is the part of a line one funding stream pays.
+type FundingBody struct {
+	FundingStreamID   uuid.UUID `json:"funding_stream_id"`
+	FundingStreamName string    `json:"funding_stream_name"`
+	ReportingCode     string    `json:"reporting_code"`
+	BudgetID          uuid.UUID `json:"budget_id"`
+	Amount            string    `json:"amount"`
+}
+
+func paymentRunBody(r billing.Run) PaymentRunBody {
+	b := PaymentRunBody{ID: r.ID, PeriodStart: r.PeriodStart.Format(time.DateOnly), PeriodEnd: r.PeriodEnd.Format(time.DateOnly),
+		State: string(r.State), StatementCount: r.StatementCount, TotalTransfer: money.String(r.TotalTransfer),
+		CreatedBy: r.CreatedByLabel, CreatedAt: r.CreatedAt, ApprovedAt: r.ApprovedAt, ExportedAt: r.ExportedAt, PaidAt: r.PaidAt,
+		CancelledAt: r.CancelledAt, CancelReason: r.CancelReason, ApprovedBy: valueOf(r.ApprovedByLabel),
+		ExportedBy: valueOf(r.ExportedByLabel), PaidBy: valueOf(r.PaidByLabel), CancelledBy: valueOf(r.CancelledByLabel)}
+	if billingExported(r.State) {
+		b.JournalURL = "/api/v1/payment-runs/" + r.ID.String() + "/journal.csv"
+		if r.TotalTransfer.IsPositive() {
+			b.SEPAURL = "/api/v1/payment-runs/" + r.ID.String() + "/sepa.xml"
+		}
+	}
+	return b
+}
+
+func statementBody(st billing.Statement) StatementBody {
+	b := StatementBody{ID: st.ID, RunID: st.RunID, ProviderID: st.ProviderID, IssuedOn: dateString(st.IssuedOn), ProviderName: st.ProviderName,
+		ProviderKVK: st.ProviderKVK, AddressLine1: st.AddressLine1, AddressLine2: st.AddressLine2, Postcode: st.Postcode, City: st.City,
+		Country: st.Country, IBAN: st.IBAN, BIC: st.BIC, Subtotal: money.String(st.Subtotal), VATTotal: money.String(st.VATTotal),
+		Total: money.String(st.Total), CarriedIn: money.String(st.CarriedIn), Balance: money.String(st.Balance),
+		ToTransfer: money.String(st.ToTransfer), CarriedOut: money.String(st.CarriedOut), LineCount: st.LineCount,
+		PDFURL: "/api/v1/statements/" + st.ID.String() + ".pdf"}
+	if st.Number != nil {
+		b.Number = *st.Number
+	}
+	return b
+}
+
+func statementDetailBody(d billing.StatementDetail) StatementBody {
+	b := statementBody(d.Statement)
+	b.Lines = make([]LineBody, len(d.Lines))
+	for i, l := range d.Lines {
+		lb := LineBody{Position: l.Position, Kind: l.Kind, ClaimID: l.ClaimID, CarriedFrom: l.CarriedFrom, ParticipantReference: l.ParticipantReference,
+			TrajectoryID: l.TrajectoryID, ContractID: l.ContractID, MilestoneCode: l.MilestoneCode, MilestoneName: l.MilestoneName,
+			AchievedOn: dateString(l.AchievedOn), Description: l.Description, NetAmount: money.String(l.NetAmount),
+			VATAmount: money.String(l.VATAmount), Amount: money.String(l.Amount), Funding: make([]FundingBody, len(l.Funding))}
+		if l.VATRate != nil {
+			lb.VATRate = vatRate(*l.VATRate)
+		}
+		for j, f := range l.Funding {
+			lb.Funding[j] = FundingBody{FundingStreamID: f.FundingStreamID, FundingStreamName: f.StreamName, ReportingCode: f.ReportingCode,
+				BudgetID: f.BudgetID, Amount: money.String(f.Amount)}
+		}
+		b.Lines[i] = lb
+	}
+	return b
+}
+
+// runDetailBody is a run with its statements; pdfs is nil for a run whose
+// statements get no PDF (a draft, a cancelled run).
+func runDetailBody(d billing.RunDetail, pdfs *PDFProgressBody) PaymentRunBody {
+	b := paymentRunBody(d.Run)
+	b.PDFs = pdfs
+	b.Statements = make([]StatementBody, len(d.Statements))
+	for i, st := range d.Statements {
+		b.Statements[i] = statementDetailBody(st)
+	}
+	return b
+}
+
+func valueOf(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// vatRate prints a rate without trailing zeros: 21, 9, 10.5.
+func vatRate(d decimal.Decimal) string { return d.String() }
+
+// pdfsDue reports whether the run's statements get their PDFs (from approval on).
+func pdfsDue(st billing.RunState) bool {
+	return st == billing.Approved || st == billing.Exported || st == billing.Paid
+}
+
+// billingExported reports whether the run's SEPA file and journal exist.
+func billingExported(st billing.RunState) bool { return st == billing.Exported || st == billing.Paid }
+
+// billingStates are the states a list may be filtered by.
+var billingStates = []billing.RunState{billing.Draft, billing.Approved, billing.Exported, billing.Paid, billing.Cancelled}
+
+// parseRunStates reads ?state=: one state, or several separated by commas.
+func parseRunStates(s string) ([]billing.RunState, error) {
+	var out []billing.RunState
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		known := false
+		for _, st := range billingStates {
+			known = known || string(st) == part
+		}
+		if !known {
+			return nil, fault.Invalid(fault.Field("state", "invalid", "one of draft, approved, exported, paid, cancelled"))
+		}
+		out = append(out, billing.RunState(part))
+	}
+	return out, nil
+}
+
+// --- inputs and outputs ---
+
+type createRunInput struct {
+	Body struct {
+		PeriodStart string `json:"period_start" doc:"The period's first day, YYYY-MM-DD."`
+		PeriodEnd   string `json:"period_end" doc:"The period's last day, YYYY-MM-DD; claims approved up to this day are paid."`
+	}
+}
+
+type createRunOutput struct {
+	Status int
+	Body   PaymentRunBody
+}
+
+type runOutput struct{ Body PaymentRunBody }
+type runsOutput struct{ Body ListBody[PaymentRunBody] }
+
+type runListInput struct {
+	ListParams
+	State string `query:"state" doc:"One state, or several separated by commas: draft, approved, exported, paid, cancelled."`
+}
+
+type cancelRunInput struct {
+	ID   uuid.UUID `path:"id"`
+	Body struct {
+		Reason string `json:"reason,omitempty" doc:"Why the draft is cancelled; kept with the run."`
+	}
+}
+
+type runStatementsInput struct {
+	ID uuid.UUID `path:"id"`
+	ListParams
+}
+
+type statementListInput struct {
+	ListParams
+	RunID string `query:"run_id" doc:"Only the statements of this payment run."`
+}
+
+type statementOutput struct{ Body StatementBody }
+type statementsOutput struct{ Body ListBody[StatementBody] }
+
+// downloadOutput is a file billing produced.
+type downloadOutput struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	Digest             string `header:"X-Content-SHA256"`
+	Body               []byte
+}
+
+func download(f billing.File) *downloadOutput {
+	return &downloadOutput{ContentType: f.ContentType, ContentDisposition: contentDisposition("attachment", f.Name), Digest: f.SHA256Hex(), Body: f.Data}
+}
+
+// downloadOp documents an operation that answers a file of contentType.
+func downloadOp(path, id, summary, contentType string) huma.Operation {
+	o := op(http.MethodGet, path, id, summary, "Payment runs")
+	o.Responses = map[string]*huma.Response{"200": {Description: summary, Content: map[string]*huma.MediaType{contentType: {}}}}
+	return o
+}
+
+func (s *Server) registerBillingAPI(api huma.API) {
+	o := op(http.MethodPost, "/api/v1/payment-runs", "create-payment-run",
+		"Create a payment run for a period (finance)", "Payment runs")
+	o.Description = "Gathers every approved, unpaid claim decided up to the period's last day and every open clawback into a draft " +
+		"with one statement per provider (201 Created). While a draft for the same period exists, that draft is returned " +
+		"instead with 200 OK: creating is idempotent. Nothing to pay answers 409 payment_run_empty."
+	o.DefaultStatus = http.StatusCreated
+	huma.Register(api, o, func(ctx context.Context, in *createRunInput) (*createRunOutput, error) {
+		var errs fault.Fields
+		start, err := dateParam("period_start", in.Body.PeriodStart, true)
+		if e, ok := fault.As(err); ok {
+			errs = append(errs, e.Fields...)
+		}
+		end, err := dateParam("period_end", in.Body.PeriodEnd, true)
+		if e, ok := fault.As(err); ok {
+			errs = append(errs, e.Fields...)
+		}
+		if err := errs.Err(); err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		a := actorFrom(ctx)
+		since := time.Now().UTC().Truncate(time.Microsecond)
+		d, err := s.billing.CreateRun(ctx, a, start, end)
+		if err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		out := &createRunOutput{Status: http.StatusOK, Body: runDetailBody(d, nil)}
+		if runCreatedNow(d.Run, a, since) {
+			out.Status = http.StatusCreated
+		}
+		return out, nil
+	})
+	huma.Register(api, op(http.MethodGet, "/api/v1/payment-runs", "list-payment-runs", "List payment runs (finance, auditor)", "Payment runs"),
+		func(ctx context.Context, in *runListInput) (*runsOutput, error) {
+			page, err := in.Page()
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			states, err := parseRunStates(in.State)
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			rows, next, err := s.billing.ListRuns(ctx, actorFrom(ctx), billing.RunFilter{States: states, Page: page})
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			out := &runsOutput{Body: ListBody[PaymentRunBody]{Items: make([]PaymentRunBody, 0, len(rows)), NextCursor: next}}
+			for _, r := range rows {
+				out.Body.Items = append(out.Body.Items, paymentRunBody(r))
+			}
+			return out, nil
+		})
+	huma.Register(api, op(http.MethodGet, "/api/v1/payment-runs/{id}", "get-payment-run",
+		"Get a payment run with its statements, lines, funding and PDF progress (finance, auditor)", "Payment runs"),
+		func(ctx context.Context, in *idPath) (*runOutput, error) {
+			d, err := s.billing.GetRun(ctx, actorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			var pdfs *PDFProgressBody
+			if pdfsDue(d.State) {
+				done, total, err := s.statementPDFProgress(ctx, in.ID)
+				if err != nil {
+					return nil, s.fail(ctx, err)
+				}
+				pdfs = &PDFProgressBody{Done: done, Total: total, Ready: done >= total}
+			}
+			return &runOutput{Body: runDetailBody(d, pdfs)}, nil
+		})
+	runAction(s, api, "approve", "Approve a draft (finance, not its creator): numbers the statements and starts making their PDFs",
+		func(ctx context.Context, in *idPath) (billing.Run, error) {
+			r, err := s.billing.ApproveRun(ctx, actorFrom(ctx), in.ID)
+			if err == nil {
+				s.startStatementPDFs(ctx, r.ID)
+			}
+			return r, err
+		})
+	runAction(s, api, "export", "Export an approved run (finance): writes the SEPA file and the journal",
+		func(ctx context.Context, in *idPath) (billing.Run, error) {
+			return s.billing.ExportRun(ctx, actorFrom(ctx), in.ID)
+		})
+	runAction(s, api, "confirm", "Confirm an exported run after the bank executed it (finance): the claims become paid; repeating changes nothing",
+		func(ctx context.Context, in *idPath) (billing.Run, error) {
+			return s.billing.ConfirmRun(ctx, actorFrom(ctx), in.ID)
+		})
+	runAction(s, api, "cancel", "Cancel a draft (finance): its claims are free for a later run",
+		func(ctx context.Context, in *cancelRunInput) (billing.Run, error) {
+			return s.billing.CancelRun(ctx, actorFrom(ctx), in.ID, in.Body.Reason)
+		})
+	huma.Register(api, downloadOp("/api/v1/payment-runs/{id}/sepa.xml", "get-payment-run-sepa",
+		"The run's SEPA credit-transfer file, pain.001 (finance, auditor)", "application/xml"),
+		func(ctx context.Context, in *idPath) (*downloadOutput, error) {
+			f, err := s.billing.RunSEPA(ctx, actorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			return download(f), nil
+		})
+	huma.Register(api, downloadOp("/api/v1/payment-runs/{id}/journal.csv", "get-payment-run-journal",
+		"The run's journal for the municipal ledger, CSV (finance, auditor)", "text/csv"),
+		func(ctx context.Context, in *idPath) (*downloadOutput, error) {
+			f, err := s.billing.RunJournal(ctx, actorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			return download(f), nil
+		})
+	huma.Register(api, op(http.MethodGet, "/api/v1/payment-runs/{id}/statements", "list-payment-run-statements",
+		"The run's statements, without their lines (finance, auditor)", "Payment runs"),
+		func(ctx context.Context, in *runStatementsInput) (*statementsOutput, error) {
+			a := actorFrom(ctx)
+			// Providers read their statements through /statements, never a run.
+			if err := a.Require(access.ReadPayments); err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			page, err := in.Page()
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			rows, next, err := s.billing.ListStatements(ctx, a, billing.StatementFilter{RunID: &in.ID, Page: page})
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			if len(rows) == 0 && in.Cursor == "" {
+				// Every run has a statement, so none means no such run.
+				if _, _, err := s.billing.RunProgress(ctx, in.ID); err != nil {
+					return nil, s.fail(ctx, err)
+				}
+			}
+			return statementsOut(rows, next), nil
+		})
+
+	huma.Register(api, op(http.MethodGet, "/api/v1/statements", "list-statements",
+		"List statements (finance, auditor: all; a provider: its own, once approved)", "Statements"),
+		func(ctx context.Context, in *statementListInput) (*statementsOutput, error) {
+			page, err := in.Page()
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			f := billing.StatementFilter{Page: page}
+			if f.RunID, err = optionalUUID("run_id", in.RunID); err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			rows, next, err := s.billing.ListStatements(ctx, actorFrom(ctx), f)
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			return statementsOut(rows, next), nil
+		})
+	// /statements/{id}.pdf shares the router's {id} segment with
+	// /statements/{id}, so one route serves both: the middleware answers
+	// the PDF, the handler the JSON. The PDF is documented on its own.
+	o = op(http.MethodGet, "/api/v1/statements/{id}", "get-statement",
+		"Get a statement with its lines (finance, auditor, the provider it is for)", "Statements")
+	o.Middlewares = huma.Middlewares{func(hc huma.Context, next func(huma.Context)) {
+		if raw, ok := strings.CutSuffix(hc.Param("id"), ".pdf"); ok {
+			s.serveStatementPDF(hc, raw)
+			return
+		}
+		next(hc)
+	}}
+	huma.Register(api, o, func(ctx context.Context, in *idPath) (*statementOutput, error) {
+		d, err := s.billing.GetStatement(ctx, actorFrom(ctx), in.ID)
+		if err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		return &statementOutput{Body: statementDetailBody(d)}, nil
+	})
+	pdfOp := op(http.MethodGet, "/api/v1/statements/{id}.pdf", "get-statement-pdf",
+		"Download a statement as PDF (finance, auditor, the provider it is for; another provider gets 404)", "Statements")
+	pdfOp.Description = "A PDF not yet made in the background is rendered on the spot; the bytes are the same either way."
+	pdfOp.Parameters = []*huma.Param{{Name: "id", In: "path", Required: true, Schema: &huma.Schema{Type: "string", Format: "uuid"}}}
+	pdfOp.Responses = map[string]*huma.Response{
+		"200": {Description: "The statement PDF", Content: map[string]*huma.MediaType{"application/pdf": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}},
+	}
+	problem := api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[Problem](), true, "")
+	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity} {
+		pdfOp.Responses[strconv.Itoa(status)] = &huma.Response{Description: http.StatusText(status),
+			Content: map[string]*huma.MediaType{"application/problem+json": {Schema: problem}}}
+	}
+	api.OpenAPI().AddOperation(&pdfOp)
+}
+
+// runAction registers POST /api/v1/payment-runs/{id}/<action>; it answers the run without its statements.
+func runAction[I any](s *Server, api huma.API, action, summary string, fn func(context.Context, *I) (billing.Run, error)) {
+	huma.Register(api, op(http.MethodPost, "/api/v1/payment-runs/{id}/"+action, action+"-payment-run", summary, "Payment runs"),
+		func(ctx context.Context, in *I) (*runOutput, error) {
+			r, err := fn(ctx, in)
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			return &runOutput{Body: paymentRunBody(r)}, nil
+		})
+}
+
+func statementsOut(rows []billing.Statement, next string) *statementsOutput {
+	out := &statementsOutput{Body: ListBody[StatementBody]{Items: make([]StatementBody, 0, len(rows)), NextCursor: next}}
+	for _, st := range rows {
+		out.Body.Items = append(out.Body.Items, statementBody(st))
+	}
+	return out
+}
+
+// serveStatementPDF answers GET /api/v1/statements/{id}.pdf.
+func (s *Server) serveStatementPDF(hc huma.Context, raw string) {
+	ctx := hc.Context()
+	id, err := uuid.Parse(raw)
+	if err != nil {
+		writeHumaProblem(hc, problemFromError(ctx, s.log, fault.Invalid(fault.Field("id", "invalid_uuid", "not a statement id"))))
+		return
+	}
+	f, err := s.billing.StatementPDF(ctx, actorFrom(ctx), id)
+	if err != nil {
+		writeHumaProblem(hc, problemFromError(ctx, s.log, err))
+		return
+	}
+	hc.SetHeader("Content-Type", f.ContentType)
+	hc.SetHeader("Content-Disposition", contentDisposition("attachment", f.Name))
+	hc.SetHeader("X-Content-SHA256", f.SHA256Hex())
+	hc.SetStatus(http.StatusOK)
+	_, _ = hc.BodyWriter().Write(f.Data)
+}
+
+func writeHumaProblem(hc huma.Context, p *Problem) {
+	hc.SetHeader("Content-Type", "application/problem+json")
+	hc.SetHeader("Cache-Control", "no-store")
+	hc.SetStatus(p.Status)
+	_ = json.NewEncoder(hc.BodyWriter()).Encode(p)
+}
+
+// runCreatedNow tells a run this request created from a draft that was
+// there before it (CreateRun returns both the same way): the actor made it,
+// after the request began.
+func runCreatedNow(r billing.Run, a access.Actor, since time.Time) bool {
+	return r.CreatedBy != nil && *r.CreatedBy == a.UserID && !r.CreatedAt.Before(since)
+}
+
+// --- statement PDFs in the background ---
+
+// pdfJobs runs GenerateStatementPDFs in the background for one server: at
+// most one job per run at a time, all stopped when the server closes.
+type pdfJobs struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	running sync.Map // run id → struct{}
+}
+
+// serverPDFJobs holds each server's jobs, made at first use and dropped by Close.
+var serverPDFJobs sync.Map // *Server → *pdfJobs
+
+func (s *Server) pdfJobs() *pdfJobs {
+	if j, ok := serverPDFJobs.Load(s); ok {
+		return j.(*pdfJobs)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	j, loaded := serverPDFJobs.LoadOrStore(s, &pdfJobs{ctx: ctx, cancel: cancel})
+	if loaded {
+		cancel()
+	}
+	return j.(*pdfJobs)
+}
+
+// Close stops the server's background work (statement PDFs being made)
+// and waits for it to end. Call it once the HTTP server has shut down; a
+// job it stops is taken up again when the run's page or detail is read.
+func (s *Server) Close() {
+	v, ok := serverPDFJobs.LoadAndDelete(s)
+	if !ok {
+		return
+	}
+	j := v.(*pdfJobs)
+	j.cancel()
+	j.wg.Wait()
+}
+
+// startStatementPDFs makes the run's statement PDFs in the background
+// unless this server is already at it; it reports whether it started. The
+// job keeps the request's values (its request id, for the logs) but not its
+// cancellation: it outlives the request and ends when the server closes.
+func (s *Server) startStatementPDFs(ctx context.Context, runID uuid.UUID) bool {
+	j := s.pdfJobs()
+	if _, busy := j.running.LoadOrStore(runID, struct{}{}); busy {
+		return false
+	}
+	j.wg.Add(1)
+	go func() {
+		defer j.wg.Done()
+		defer j.running.Delete(runID)
+		ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		defer cancel()
+		defer context.AfterFunc(j.ctx, cancel)()
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.ErrorContext(ctx, "statement PDFs", "run_id", runID, "panic", r)
+			}
+		}()
+		began, total := time.Now(), 0
+		err := s.billing.GenerateStatementPDFs(ctx, runID, func(_, t int) { total = t })
+		switch {
+		case err == nil:
+			s.log.InfoContext(ctx, "statement PDFs ready", "run_id", runID, "statements", total, "took", time.Since(began))
+		case errors.Is(err, context.Canceled):
+			s.log.InfoContext(ctx, "statement PDFs stopped by shutdown", "run_id", runID)
+		case fault.HasCode(err, billing.RunStateConflict):
+			// A draft or cancelled run has no PDFs to make (a progress poll of one).
+			s.log.DebugContext(ctx, "statement PDFs not due", "run_id", runID, "err", err)
+		default:
+			s.log.ErrorContext(ctx, "statement PDFs", "run_id", runID, "err", err)
+		}
+	}()
+	return true
+}
+
+// statementPDFProgress tells how many of the run's statement PDFs are
+// stored, for a reader of payment runs; the run is one whose statements get
+// PDFs (the domain refuses others). While some are missing and no job of
+// this server makes them (say it restarted since the approval), it starts one.
+func (s *Server) statementPDFProgress(ctx context.Context, runID uuid.UUID) (done, total int, err error) {
+	done, total, err = s.billing.RunProgress(ctx, runID)
+	if err == nil && done < total {
+		s.startStatementPDFs(ctx, runID)
+	}
+	return done, total, err
+}
