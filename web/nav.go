@@ -25,6 +25,8 @@ var navigation = []navEntry{
 	{"outcomes.nav.claims", "/claims", access.ReadClaims},
 	{"outcomes.nav.verify", "/verify", access.VerifyClaims},
 	{"outcomes.nav.register", "/registers/exam-results", access.VerifyClaims},
+	{"billing.nav.runs", "/payment-runs", access.ReadPayments},
+	{"billing.nav.statements", "/statements", access.ReadStatements},
 	{"nav.audit", "/audit", access.ReadAudit},
 	{"nav.users", "/admin/users", access.ManageUsers},
 }

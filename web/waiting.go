@@ -9,7 +9,7 @@ import (
 // waitingSources lists every capability's start-page items, in the order
 // the start page shows them.
 func (s *Server) waitingSources() []waitingSource {
-	return []waitingSource{s.outcomesWaiting, s.contractsWaiting, s.adminWaiting}
+	return []waitingSource{s.outcomesWaiting, s.billingWaiting, s.contractsWaiting, s.adminWaiting}
 }
 
 // contractsWaiting shows procurement the contracts whose spending reached
