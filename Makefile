@@ -18,3 +18,8 @@ vet:
 
 bench: ## benchmarks; figures go to docs/benchmarks.md
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: load
+load: ## long forms of the load test (60 s, 32 provider clients) and the crash test (5 rounds); figures go to docs/benchmarks.md
+	$(GO) run ./cmd/loadtest --duration 60s
+	$(GO) run ./cmd/crashtest --rounds 5
