@@ -190,7 +190,7 @@ func lockClaims(ctx context.Context, tx *gorm.DB, ids []uuid.UUID) error {
 		return nil
 	}
 	var locked []uuid.UUID
-	return tx.WithContext(ctx).Raw(`SELECT id FROM claims WHERE id IN ? ORDER BY id FOR UPDATE`, ids).Scan(&locked).Error
+	return tx.WithContext(ctx).Raw(`SELECT id FROM claims WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE`, database.UUIDs(ids)).Scan(&locked).Error
 }
 
 // checkFresh fails with payment_run_stale when a claim line's claim is no
@@ -413,7 +413,7 @@ func loadStatementDetail(ctx context.Context, tx *gorm.DB, st Statement) (Statem
 	}
 	var funding []Funding
 	if len(ids) > 0 {
-		if err := tx.WithContext(ctx).Where("line_id IN ?", ids).Order("line_id, reporting_code, funding_stream_id").Find(&funding).Error; err != nil {
+		if err := tx.WithContext(ctx).Where("line_id = ANY(?::uuid[])", database.UUIDs(ids)).Order("line_id, reporting_code, funding_stream_id").Find(&funding).Error; err != nil {
 			return StatementDetail{}, err
 		}
 	}

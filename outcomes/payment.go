@@ -2,6 +2,7 @@ package outcomes
 
 import (
 	"context"
+	"github.com/euregio/tranche/internal/database"
 	"time"
 
 	"github.com/euregio/tranche/internal/access"
@@ -55,7 +56,7 @@ func MarkPaid(ctx context.Context, tx *gorm.DB, actor access.Actor, claimIDs []u
 		return nil
 	}
 	var claims []Claim
-	if err := tx.WithContext(ctx).Where("id IN ?", claimIDs).Order("id").Find(&claims).Error; err != nil {
+	if err := tx.WithContext(ctx).Where("id = ANY(?::uuid[])", database.UUIDs(claimIDs)).Order("id").Find(&claims).Error; err != nil {
 		return err
 	}
 	if len(claims) != len(claimIDs) {
@@ -75,7 +76,7 @@ func MarkPaid(ctx context.Context, tx *gorm.DB, actor access.Actor, claimIDs []u
 	if len(toPay) == 0 {
 		return nil
 	}
-	if err := tx.Model(&Claim{}).Where("id IN ? AND state = ?", toPay, Approved).Updates(map[string]any{"state": Paid, "updated_at": now}).Error; err != nil {
+	if err := tx.Model(&Claim{}).Where("id = ANY(?::uuid[]) AND state = ?", database.UUIDs(toPay), Approved).Updates(map[string]any{"state": Paid, "updated_at": now}).Error; err != nil {
 		return err
 	}
 	from := Approved
@@ -98,7 +99,7 @@ func HoldForPayment(ctx context.Context, tx *gorm.DB, actor access.Actor, claimI
 	if len(claimIDs) == 0 {
 		return nil
 	}
-	res := tx.WithContext(ctx).Model(&Claim{}).Where("id IN ? AND state = ? AND payment_run_id IS NULL", claimIDs, Approved).
+	res := tx.WithContext(ctx).Model(&Claim{}).Where("id = ANY(?::uuid[]) AND state = ? AND payment_run_id IS NULL", database.UUIDs(claimIDs), Approved).
 		Update("payment_run_id", runID)
 	if res.Error != nil {
 		return res.Error

@@ -541,7 +541,7 @@ func accrualParts(ctx context.Context, db *gorm.DB, ids []uuid.UUID) (map[uuid.U
 		JOIN commitments c ON c.id = a.commitment_id
 		JOIN commitment_parts cp ON cp.commitment_id = a.commitment_id AND cp.funding_stream_id = ap.funding_stream_id
 		JOIN funding_streams s ON s.id = ap.funding_stream_id
-		WHERE ap.accrual_id IN ? ORDER BY ap.accrual_id, cp.position`, ids).Scan(&rows).Error
+		WHERE ap.accrual_id = ANY(?::uuid[]) ORDER BY ap.accrual_id, cp.position`, database.UUIDs(ids)).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("accrual parts: %w", err)
 	}
