@@ -320,6 +320,15 @@ func TestBillingWaiting(t *testing.T) {
 	if n, _ := count(b.provider, "billing.home.new_statements"); n != 0 {
 		t.Fatalf("provider statements before approval = %d, want 0", n)
 	}
+	// The start page and the menu show it.
+	ts := httptest.NewServer(b.handler)
+	defer ts.Close()
+	_, page := b.session(ts, "fin2@enschede.example").get("/")
+	wantIn(t, page, `<li class="alert-card"><a href="/payment-runs?state=draft"><span class="count">1</span>betaalruns om goed te keuren</a></li>`,
+		`<a href="/payment-runs">Betaalruns</a>`, `<a href="/statements">Specificaties</a>`)
+	if _, page = b.session(ts, "staff@taalhuis.example").get("/"); strings.Contains(page, `href="/payment-runs"`) || !strings.Contains(page, `<a href="/statements">Specificaties</a>`) {
+		t.Fatalf("the provider's menu offers payment runs or lacks its statements:\n%s", page)
+	}
 
 	if r := b.postJSON("/api/v1/payment-runs/"+run.ID.String()+"/approve", b.finance2, nil); r.Code != http.StatusOK {
 		t.Fatalf("approve = %d", r.Code)
