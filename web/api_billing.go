@@ -523,30 +523,28 @@ type pdfJobs struct {
 	running sync.Map // run id → struct{}
 }
 
-// serverPDFJobs holds each server's jobs, made at first use and dropped by Close.
-var serverPDFJobs sync.Map // *Server → *pdfJobs
-
+// pdfJobs returns the server's jobs, made at first use (again after Close).
 func (s *Server) pdfJobs() *pdfJobs {
-	if j, ok := serverPDFJobs.Load(s); ok {
-		return j.(*pdfJobs)
+	s.jobsMu.Lock()
+	defer s.jobsMu.Unlock()
+	if s.jobs == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.jobs = &pdfJobs{ctx: ctx, cancel: cancel}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	j, loaded := serverPDFJobs.LoadOrStore(s, &pdfJobs{ctx: ctx, cancel: cancel})
-	if loaded {
-		cancel()
-	}
-	return j.(*pdfJobs)
+	return s.jobs
 }
 
 // Close stops the server's background work (statement PDFs being made)
 // and waits for it to end. Call it once the HTTP server has shut down; a
 // job it stops is taken up again when the run's page or detail is read.
 func (s *Server) Close() {
-	v, ok := serverPDFJobs.LoadAndDelete(s)
-	if !ok {
+	s.jobsMu.Lock()
+	j := s.jobs
+	s.jobs = nil
+	s.jobsMu.Unlock()
+	if j == nil {
 		return
 	}
-	j := v.(*pdfJobs)
 	j.cancel()
 	j.wg.Wait()
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -56,6 +57,9 @@ type Server struct {
 	metrics   *metrics
 	loginIP   *httprate.RateLimiter
 	loginID   *httprate.RateLimiter
+
+	jobsMu sync.Mutex
+	jobs   *pdfJobs // background statement PDFs; see api_billing.go
 }
 
 // New builds the server on db.
