@@ -33,7 +33,7 @@ func newFile(name, contentType string, data []byte, at time.Time) File {
 }
 
 func runSlug(r Run) string {
-	return r.PeriodStart.Format("20060102") + "-" + r.PeriodEnd.Format("20060102") + "-" + r.ID.String()[:8]
+	return r.PeriodStart.Format("20060102") + "-" + r.PeriodEnd.Format("20060102") + "-" + shortID(r.ID)
 }
 
 func sepaName(r Run, version string) string {
@@ -176,3 +176,8 @@ func (s *Service) RunProgress(ctx context.Context, runID uuid.UUID) (done, total
 	}
 	return pdfProgress(ctx, s.db, runID)
 }
+
+// shortID is the part of an id people can tell apart: the last eight hex
+// digits (the first ones of a UUIDv7 are its creation time, shared by ids
+// made in the same millisecond).
+func shortID(id uuid.UUID) string { return id.String()[28:] }

@@ -141,7 +141,7 @@ func layoutStatement(run Run, st StatementDetail, settings Settings, pages int) 
 		{"Periode", run.PeriodStart.Format("02-01-2006") + " t/m " + run.PeriodEnd.Format("02-01-2006")},
 		{"KvK", st.ProviderKVK},
 		{"IBAN", st.IBAN},
-		{"Betaalrun", run.ID.String()[:8]},
+		{"Betaalrun", shortID(run.ID)},
 	} {
 		pdf.SetX(115)
 		pdf.SetFont(pdfFont, "", 8)
@@ -269,7 +269,7 @@ func lineCells(l Line) []string {
 		}
 	}
 	if l.TrajectoryID != nil {
-		traject = l.TrajectoryID.String()[:8]
+		traject = shortID(*l.TrajectoryID)
 	}
 	what := l.MilestoneName
 	switch l.Kind {
