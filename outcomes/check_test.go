@@ -17,6 +17,11 @@ func TestCheckCatchesBrokenInvariants(t *testing.T) {
 		{"claims_match_tranches", `UPDATE claims SET amount = amount + 1`},
 		{"paid_within_price", `UPDATE claims SET amount = 5000.00`},
 		{"capacity_respected", `UPDATE contracts SET capacity = 1`},
+		{"paid_within_ceiling", `UPDATE contracts SET ceiling = 100.00`},
+		{"one_payment_per_milestone", `DROP INDEX claims_one_live_per_milestone;
+			INSERT INTO claims (id, trajectory_id, milestone_code, provider_id, state, amount, achieved_on, submitted_at, due_on, updated_at)
+			SELECT gen_random_uuid(), trajectory_id, milestone_code, provider_id, 'approved', amount, achieved_on, submitted_at, due_on, updated_at
+			FROM claims WHERE state = 'approved'`},
 		{"claims_match_accruals", `UPDATE claims SET state = 'paid'`},
 	}
 	for _, tt := range tests {
