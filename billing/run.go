@@ -433,10 +433,8 @@ func (s *Service) ConfirmRun(ctx context.Context, actor access.Actor, id uuid.UU
 		if err := checkFresh(ctx, tx, run.ID); err != nil {
 			return err
 		}
-		for _, claimID := range items[itemClaim] {
-			if _, err := s.pool.Pay(ctx, tx, actor, claimID, run.ID); err != nil {
-				return fmt.Errorf("pay claim %s: %w", claimID, err)
-			}
+		if err := s.pool.PayMany(ctx, tx, actor, items[itemClaim], run.ID); err != nil {
+			return fmt.Errorf("pay claims: %w", err)
 		}
 		for _, claimID := range items[itemClawback] {
 			if _, err := s.pool.SettleClawBack(ctx, tx, actor, claimID, run.ID); err != nil {

@@ -1,0 +1,174 @@
+package pooling
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/euregio/tranche/internal/access"
+	"github.com/euregio/tranche/internal/audit"
+	"github.com/euregio/tranche/internal/database"
+	"github.com/euregio/tranche/internal/fault"
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// payBatch is how many rows one multi-row INSERT of PayMany writes (a
+// variable so that a test can make batches small).
+var payBatch = 1000
+
+// PayMany is Pay for many accruals (a payment run): it marks every accrual
+// paid by the payment (run) paymentID and moves its parts from payable to
+// paid, one ledger transaction per accrual as Pay writes, with one audit
+// event per accrual. It locks the accruals' commitments (in id order), then
+// the accruals, then the balance rows all of them touch, and writes the
+// transactions and postings with multi-row INSERTs, payBatch rows at a time,
+// so that the running balances are updated once per statement instead of
+// once per posting. Any accrual that is not payable (or listed twice) gives
+// accrual_not_payable and nothing is paid; an unknown one gives not_found.
+//
+// PayMany runs inside the caller's transaction. Provider actors are refused.
+func (s *Service) PayMany(ctx context.Context, tx *gorm.DB, actor access.Actor, accrualIDs []uuid.UUID, paymentID uuid.UUID) error {
+	if err := refuseProvider(actor, "pay"); err != nil {
+		return err
+	}
+	if paymentID == uuid.Nil {
+		return fault.Invalid(fault.Field("payment_id", codeRequired, "a payment id is required"))
+	}
+	if len(accrualIDs) == 0 {
+		return nil
+	}
+	ids := slices.Clone(accrualIDs)
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+	for i := 1; i < len(ids); i++ {
+		if ids[i] == ids[i-1] {
+			return fault.New(AccrualNotPayable, "accrual %s is listed twice", ids[i])
+		}
+	}
+	db := tx.WithContext(ctx)
+	// The commitments first, in id order, as every step on a commitment
+	// locks it before its accruals.
+	var locked []struct{ ID uuid.UUID }
+	if err := db.Raw(`SELECT id FROM commitments WHERE id IN (SELECT commitment_id FROM accruals WHERE id = ANY(?::uuid[]))
+		ORDER BY id FOR UPDATE`, database.UUIDs(ids)).Scan(&locked).Error; err != nil {
+		return fmt.Errorf("pay: lock commitments: %w", err)
+	}
+	var rows []accrualRow
+	if err := db.Raw(accrualSelect+` WHERE a.id = ANY(?::uuid[]) ORDER BY a.id FOR UPDATE OF a`, database.UUIDs(ids)).Scan(&rows).Error; err != nil {
+		return fmt.Errorf("pay: lock accruals: %w", err)
+	}
+	byID := make(map[uuid.UUID]accrualRow, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	for _, id := range accrualIDs {
+		r, ok := byID[id]
+		if !ok {
+			return notFound("accrual", id)
+		}
+		if AccrualStatus(r.Status) != AccrualPayable {
+			return fault.New(AccrualNotPayable, "accrual %s is %s", id, r.Status)
+		}
+	}
+	parts, err := accrualParts(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	now := s.timestamp()
+	label := actorLabel(actor)
+	befores := make([]Accrual, len(accrualIDs))
+	afters := make([]Accrual, len(accrualIDs))
+	txs := make([]Transaction, len(accrualIDs))
+	var all []Posting
+	for i, id := range accrualIDs {
+		a := byID[id].accrual()
+		a.Parts = parts[id]
+		befores[i] = a
+		pid, at := paymentID, now
+		a.Status, a.PaymentID, a.PaidAt = AccrualPaid, &pid, &at
+		afters[i] = a
+		commitmentID, accrualID := a.CommitmentID, a.ID
+		t := Transaction{ID: uuid.Must(uuid.NewV7()), Kind: KindPay, CommitmentID: &commitmentID, AccrualID: &accrualID,
+			Actor: label, CreatedAt: now, Postings: moves(Payable, Paid, a.BudgetID, a.Parts)}
+		if err := t.Validate(); err != nil {
+			return err
+		}
+		txs[i] = t
+		all = append(all, t.Postings...)
+	}
+	if err := lockBalances(ctx, tx, all); err != nil {
+		return err
+	}
+	if err := writeTransactions(ctx, tx, txs); err != nil {
+		return err
+	}
+	if err := db.Exec(`UPDATE accruals SET status = ?, payment_id = ?, paid_at = ? WHERE id = ANY(?::uuid[])`,
+		string(AccrualPaid), paymentID, now, database.UUIDs(ids)).Error; err != nil {
+		return fmt.Errorf("pay: update accruals: %w", err)
+	}
+	for i := range afters {
+		if err := audit.Record(ctx, tx, actor, audit.Event{Action: "accrual.pay", EntityType: "accrual", EntityID: afters[i].ID.String(),
+			Before: befores[i], After: afters[i]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeTransactions appends validated transactions to the ledger with
+// multi-row INSERTs of at most payBatch rows; the caller has locked the
+// balances they touch. The statement trigger on ledger_postings adds each
+// INSERT's postings to the balances; the database checks at commit that
+// every transaction balances.
+func writeTransactions(ctx context.Context, tx *gorm.DB, ts []Transaction) error {
+	db := tx.WithContext(ctx)
+	for start := 0; start < len(ts); start += payBatch {
+		batch := ts[start:min(start+payBatch, len(ts))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO ledger_transactions (id, kind, allocation_id, commitment_id, accrual_id, reverses_id, memo, actor, created_at) VALUES `)
+		args := make([]any, 0, len(batch)*9)
+		for i, t := range batch {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, t.ID, string(t.Kind), t.AllocationID, t.CommitmentID, t.AccrualID, t.ReversesID, t.Memo, t.Actor, t.CreatedAt)
+		}
+		if err := db.Exec(q.String(), args...).Error; err != nil {
+			return fmt.Errorf("write ledger transactions: %w", err)
+		}
+	}
+	var q strings.Builder
+	args := make([]any, 0, payBatch*6)
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		err := db.Exec(q.String(), args...).Error
+		q.Reset()
+		args, n = args[:0], 0
+		if err != nil {
+			return fmt.Errorf("write ledger postings: %w", err)
+		}
+		return nil
+	}
+	for _, t := range ts {
+		for i, p := range t.Postings {
+			if n == 0 {
+				q.WriteString(`INSERT INTO ledger_postings (transaction_id, line, account, budget_id, funding_stream_id, amount) VALUES `)
+			} else {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?)")
+			args = append(args, t.ID, i+1, string(p.Account), p.BudgetID, p.FundingStreamID, p.Amount)
+			if n++; n == payBatch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
