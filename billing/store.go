@@ -287,7 +287,7 @@ func providerSnapshots(ctx context.Context, tx *gorm.DB, ids []uuid.UUID) (map[u
 	}
 	err := tx.WithContext(ctx).Raw(`
 		SELECT id, legal_name, kvk, address_line1, address_line2, postcode, city, country, iban, bic
-		FROM providers WHERE id IN ?`, ids).Scan(&rows).Error
+		FROM providers WHERE id = ANY(?::uuid[])`, database.UUIDs(ids)).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("providers: %w", err)
 	}
@@ -310,7 +310,7 @@ func contractVAT(ctx context.Context, tx *gorm.DB, ids []uuid.UUID) (map[uuid.UU
 		VATExempt bool             `gorm:"column:vat_exempt"`
 		VATRate   *decimal.Decimal `gorm:"column:vat_rate"`
 	}
-	if err := tx.WithContext(ctx).Raw(`SELECT id, vat_exempt, vat_rate FROM contracts WHERE id IN ?`, ids).Scan(&rows).Error; err != nil {
+	if err := tx.WithContext(ctx).Raw(`SELECT id, vat_exempt, vat_rate FROM contracts WHERE id = ANY(?::uuid[])`, database.UUIDs(ids)).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("contract VAT: %w", err)
 	}
 	for _, r := range rows {
