@@ -202,6 +202,16 @@ func (s *Service) gather(ctx context.Context, tx *gorm.DB, actor access.Actor, s
 	}
 	run := RunDetail{Run: Run{ID: uuid.Must(uuid.NewV7()), PeriodStart: start, PeriodEnd: end, State: Draft,
 		CreatedBy: userID(actor), CreatedByLabel: label(actor), CreatedAt: s.timestamp(), TotalTransfer: decimal.Zero}}
+	var claimIDs []uuid.UUID
+	for _, pid := range providerIDs {
+		for _, l := range byProvider[pid] {
+			claimIDs = append(claimIDs, *l.ClaimID)
+		}
+	}
+	splits, err := s.pool.AccrualSplits(ctx, tx, claimIDs)
+	if err != nil {
+		return RunDetail{}, fmt.Errorf("funding of the run's claims: %w", err)
+	}
 	for _, pid := range providerIDs {
 		p, ok := providers[pid]
 		if !ok {
@@ -218,11 +228,7 @@ func (s *Service) gather(ctx context.Context, tx *gorm.DB, actor access.Actor, s
 			rate := vat[*l.ContractID]
 			l.VATRate = rate
 			l.NetAmount, l.VATAmount = VATOf(l.Amount, rate)
-			parts, err := s.pool.AccrualSplit(ctx, tx, *l.ClaimID)
-			if err != nil {
-				return RunDetail{}, fmt.Errorf("funding of claim %s: %w", *l.ClaimID, err)
-			}
-			l.Funding = fundingOf(parts, l.Kind == LineClawback)
+			l.Funding = fundingOf(splits[*l.ClaimID], l.Kind == LineClawback)
 			st.Lines = append(st.Lines, l)
 		}
 		st.settle()

@@ -482,6 +482,22 @@ func (s *Service) AccrualSplit(ctx context.Context, tx *gorm.DB, accrualID uuid.
 	return a.Parts, nil
 }
 
+// AccrualSplits is AccrualSplit for many accruals in one query (a payment
+// run gathers thousands). An id without an accrual is an error. It runs
+// inside the caller's transaction and takes no locks.
+func (s *Service) AccrualSplits(ctx context.Context, tx *gorm.DB, accrualIDs []uuid.UUID) (map[uuid.UUID][]StreamAmount, error) {
+	out, err := accrualParts(ctx, tx, accrualIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range accrualIDs {
+		if len(out[id]) == 0 {
+			return nil, fault.New(fault.NotFound, "no accrual %s", id)
+		}
+	}
+	return out, nil
+}
+
 // GetAccrual returns one accrual with its split. It runs inside the caller's
 // transaction and takes no locks.
 func (s *Service) GetAccrual(ctx context.Context, tx *gorm.DB, accrualID uuid.UUID) (Accrual, error) {

@@ -212,6 +212,16 @@ func TestLifecycleKeepsTheSplit(t *testing.T) {
 	if len(split) != 2 || split[0].FundingStreamID != s.lang.ID || split[0].ReportingCode != "ROC-NT2" || split[0].BudgetID != s.b.ID {
 		t.Fatalf("AccrualSplit = %+v, want the language stream first with its reporting code", split)
 	}
+	many, err := s.s.AccrualSplits(s.ctx, s.db.Gorm, []uuid.UUID{claim2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(many[claim2]) != fmt.Sprint(split) {
+		t.Fatalf("AccrualSplits = %+v, want what AccrualSplit gives: %+v", many[claim2], split)
+	}
+	if _, err := s.s.AccrualSplits(s.ctx, s.db.Gorm, []uuid.UUID{claim2, uuid.Must(uuid.NewV7())}); !fault.HasCode(err, fault.NotFound) {
+		t.Fatalf("AccrualSplits with an unknown id: %v", err)
+	}
 	committed, payable, paid, err := s.s.Exposure(s.ctx, s.db.Gorm, s.contractID)
 	if err != nil {
 		t.Fatal(err)
