@@ -169,15 +169,13 @@ func parseProducts(errs *fault.Fields, in []ProductBody) []contracts.Product {
 	return out
 }
 
+// parseDate is dateParam for forms that collect every field's error.
 func parseDate(errs *fault.Fields, field, s string) time.Time {
-	if s == "" {
-		return time.Time{}
+	d, err := dateParam(field, s, false)
+	if e, ok := fault.As(err); ok {
+		*errs = append(*errs, e.Fields...)
 	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		errs.Add(field, "not_a_date", "a date like 2005-01-31")
-	}
-	return t
+	return d
 }
 
 type contractInputBody struct {

@@ -326,3 +326,40 @@ func actorID(t *testing.T, e *testEnv, token string) uuid.UUID {
 	}
 	return a.UserID
 }
+
+// A date the API cannot read has one code everywhere: invalid_date.
+func TestBadDatesHaveOneCode(t *testing.T) {
+	e := newTestEnv(t)
+	procurement := e.user("inkoop@enschede.example", access.Procurement)
+	p := e.postJSON("/api/v1/contracts", procurement, map[string]any{"reference": "X-1", "period_start": "31-01-2005", "period_end": "2005-12-31"}).problem(t, 422, "invalid_input")
+	for _, f := range p.Errors {
+		if f.Field == "" {
+			t.Fatalf("an error names no field: %+v", f)
+		}
+	}
+	for _, want := range []string{"capacity", "provider_id"} {
+		if !hasField(p.Errors, want, "required") {
+			t.Fatalf("no required error on %s: %+v", want, p.Errors)
+		}
+	}
+	p = e.postJSON("/api/v1/contracts", procurement, map[string]any{"provider_id": uuid.New(), "reference": "X-1", "period_start": "31-01-2005",
+		"period_end": "2005-12-31", "ceiling": "1000.00", "capacity": 1, "vat_exempt": true, "products": []any{}}).problem(t, 422, "invalid_input")
+	for _, f := range p.Errors {
+		if f.Field == "period_start" {
+			if f.Code != "invalid_date" {
+				t.Fatalf("period_start code = %s, want invalid_date", f.Code)
+			}
+			return
+		}
+	}
+	t.Fatalf("no error on period_start: %+v", p.Errors)
+}
+
+func hasField(errs []fault.FieldError, field, code string) bool {
+	for _, f := range errs {
+		if f.Field == field && f.Code == code {
+			return true
+		}
+	}
+	return false
+}

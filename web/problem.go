@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -94,7 +95,12 @@ func humaProblem(status int, msg string, errs ...error) huma.StatusError {
 		}
 		if d, ok := e.(huma.ErrorDetailer); ok {
 			det := d.ErrorDetail()
-			fields = append(fields, fault.Field(fieldName(det.Location), fieldCode(det.Message), det.Message))
+			field := fieldName(det.Location)
+			if m := missingProperty.FindStringSubmatch(det.Message); m != nil {
+				// huma reports a missing property on its parent ("body"); name the property itself.
+				field = strings.TrimPrefix(field+"."+m[1], ".")
+			}
+			fields = append(fields, fault.Field(field, fieldCode(det.Message), det.Message))
 			continue
 		}
 		fields = append(fields, fault.Field("", "invalid", e.Error()))
@@ -133,6 +139,8 @@ var (
 	bodyTooLarge     = fault.Define("body_too_large", fault.KindTooLarge, "Request body too large")
 	unsupportedMedia = fault.Define("unsupported_media_type", fault.KindMalformed, "Unsupported media type")
 )
+
+var missingProperty = regexp.MustCompile(`^expected required property (\S+) to be present$`)
 
 // fieldName turns huma's "body.items[0].amount" into "items[0].amount".
 func fieldName(location string) string {
