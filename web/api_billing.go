@@ -14,6 +14,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/euregio/tranche/billing"
 	"github.com/euregio/tranche/internal/access"
+	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/fault"
 	"github.com/euregio/tranche/internal/money"
 	"github.com/google/uuid"
@@ -348,7 +349,9 @@ func (s *Server) registerBillingAPI(api huma.API) {
 		func(ctx context.Context, in *idPath) (billing.Run, error) {
 			r, err := s.billing.ApproveRun(ctx, actorFrom(ctx), in.ID)
 			if err == nil {
-				s.startStatementPDFs(ctx, r.ID)
+				// Under an Idempotency-Key the approval commits after this
+				// returns; the job must see it.
+				database.AfterCommit(ctx, func() { s.startStatementPDFs(ctx, r.ID) })
 			}
 			return r, err
 		})
@@ -552,7 +555,8 @@ func (s *Server) Close() {
 // startStatementPDFs makes the run's statement PDFs in the background
 // unless this server is already at it; it reports whether it started. The
 // job keeps the request's values (its request id, for the logs) but not its
-// cancellation: it outlives the request and ends when the server closes.
+// cancellation or database unit: it outlives the request and ends when the
+// server closes.
 func (s *Server) startStatementPDFs(ctx context.Context, runID uuid.UUID) bool {
 	j := s.pdfJobs()
 	if _, busy := j.running.LoadOrStore(runID, struct{}{}); busy {
@@ -562,7 +566,7 @@ func (s *Server) startStatementPDFs(ctx context.Context, runID uuid.UUID) bool {
 	go func() {
 		defer j.wg.Done()
 		defer j.running.Delete(runID)
-		ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		ctx, cancel := context.WithCancel(context.WithoutCancel(database.Detach(ctx)))
 		defer cancel()
 		defer context.AfterFunc(j.ctx, cancel)()
 		defer func() {

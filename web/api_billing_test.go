@@ -157,7 +157,7 @@ func TestBillingAPIFullCycle(t *testing.T) {
 	id := run.ID.String()
 	b.postJSON("/api/v1/payment-runs/"+id+"/approve", b.finance, nil).problem(t, 409, "payment_run_creator_cannot_approve")
 	b.postJSON("/api/v1/payment-runs/"+id+"/export", b.finance, nil).problem(t, 409, "payment_run_state")
-	r = b.postJSON("/api/v1/payment-runs/"+id+"/approve", b.finance2, nil)
+	r = b.postJSON("/api/v1/payment-runs/"+id+"/approve", b.finance2, nil, "Idempotency-Key: approve-1")
 	var got PaymentRunBody
 	r.json(t, &got)
 	if r.Code != http.StatusOK || got.State != "approved" || got.ApprovedBy != "fin2@enschede.example" || got.ApprovedAt == nil {
@@ -165,7 +165,25 @@ func TestBillingAPIFullCycle(t *testing.T) {
 	}
 	b.postJSON("/api/v1/payment-runs/"+id+"/cancel", b.finance, map[string]any{"reason": "too late"}).problem(t, 409, "payment_run_state")
 
-	// The PDFs are made in the background; the statements are numbered.
+	// The approval starts making the PDFs in the background once it has
+	// committed (under its Idempotency-Key, after the answer is stored):
+	// they get made without anyone reading the run's progress.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		done, total, err := b.srv.billing.RunProgress(context.Background(), run.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done == total {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d PDFs made 30 s after the approval", done, total)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// The statements are numbered and their PDFs ready.
 	detail = b.waitForPDFs(id)
 	if detail.PDFs.Done != 2 || detail.PDFs.Total != 2 {
 		t.Fatalf("PDF progress = %+v, want 2 of 2", detail.PDFs)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/fault"
@@ -147,12 +148,24 @@ func TestIdempotencyKey(t *testing.T) {
 	other := map[string]any{"email": "w@enschede.example", "roles": []string{"verifier"}}
 	e.postJSON("/api/v1/users", admin, other, "Idempotency-Key: k-1").problem(t, 422, "idempotency_key_reused")
 
-	// A key whose first request is still running.
+	// A key whose first request is still running: a retry waits for it a
+	// moment, then is told so; once the first is rolled back the key is free.
 	adminID := actorID(t, e, admin)
-	if _, err := e.srv.idem.Begin(context.Background(), adminID, "k-2", http.MethodPost, "/api/v1/users", requestHash(http.MethodPost, "/api/v1/users", "application/json", mustJSON(t, other))); err != nil {
+	unitCtx, unit, err := e.db.BeginUnit(context.Background())
+	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := e.srv.idem.Begin(unitCtx, adminID, "k-2", http.MethodPost, "/api/v1/users", requestHash(http.MethodPost, "/api/v1/users", "application/json", mustJSON(t, other))); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.idem = e.srv.idem.WithWait(100 * time.Millisecond)
 	e.postJSON("/api/v1/users", admin, other, "Idempotency-Key: k-2").problem(t, 409, "idempotency_key_in_flight")
+	if err := unit.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.postJSON("/api/v1/users", admin, other, "Idempotency-Key: k-2"); r.Code != http.StatusCreated || r.Header().Get("Idempotency-Replayed") != "" {
+		t.Fatalf("after the first attempt rolled back = %d %s replayed=%q; want a fresh 201", r.Code, r.Body, r.Header().Get("Idempotency-Replayed"))
+	}
 
 	// A failed first request may be retried with the same key and then succeeds once.
 	bad := map[string]any{"email": "x@enschede.example", "roles": []string{"verifier"}, "password": "short"}
@@ -171,26 +184,86 @@ func TestIdempotencyConcurrentSameKey(t *testing.T) {
 	e := newTestEnv(t)
 	admin := e.user("admin@enschede.example", access.Admin)
 	body := map[string]any{"email": "v@enschede.example", "roles": []string{"verifier"}}
+	type answer struct {
+		code     int
+		replayed bool
+		body     string
+	}
+	answers := make(chan answer, 10)
 	var wg sync.WaitGroup
-	codes := make(chan int, 10)
 	for i := 0; i < 10; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			codes <- e.postJSON("/api/v1/users", admin, body, "Idempotency-Key: same").Code
+			r := e.postJSON("/api/v1/users", admin, body, "Idempotency-Key: same")
+			answers <- answer{r.Code, r.Header().Get("Idempotency-Replayed") == "true", r.Body.String()}
 		}()
 	}
 	wg.Wait()
-	close(codes)
-	for c := range codes {
-		if c != http.StatusCreated && c != http.StatusConflict {
-			t.Errorf("status %d, want 201 or 409", c)
+	close(answers)
+	// The first holds the key until its answer is committed; the others
+	// wait for it and replay that answer.
+	fresh, first := 0, ""
+	for a := range answers {
+		if a.code != http.StatusCreated {
+			t.Errorf("status %d %s, want 201", a.code, a.body)
 		}
+		if !a.replayed {
+			fresh++
+		}
+		if first == "" {
+			first = a.body
+		} else if a.body != first {
+			t.Errorf("answers differ: %s and %s", a.body, first)
+		}
+	}
+	if fresh != 1 {
+		t.Errorf("%d answers were not replays, want exactly 1", fresh)
 	}
 	var n int
 	e.db.Gorm.Raw(`SELECT count(*) FROM users WHERE email = 'v@enschede.example'`).Scan(&n)
 	if n != 1 {
 		t.Fatalf("users created = %d, want exactly 1", n)
+	}
+}
+
+// The change a request makes and the answer stored for its key commit
+// together: when storing the answer fails, the change is undone too, and a
+// retry under the key makes it afresh.
+func TestIdempotencyChangeAndAnswerCommitTogether(t *testing.T) {
+	e := newTestEnv(t)
+	admin := e.user("admin@enschede.example", access.Admin)
+	body := map[string]any{"email": "v@enschede.example", "roles": []string{"verifier"}}
+	if err := e.db.Gorm.Exec(`CREATE FUNCTION refuse_answer() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'the disk is full'; END $$;
+		CREATE TRIGGER refuse_answer BEFORE UPDATE ON idempotency_keys FOR EACH ROW EXECUTE FUNCTION refuse_answer()`).Error; err != nil {
+		t.Fatal(err)
+	}
+	e.postJSON("/api/v1/users", admin, body, "Idempotency-Key: k").problem(t, 500, "internal_error")
+	users := func() int {
+		var n int
+		if err := e.db.Gorm.Raw(`SELECT count(*) FROM users WHERE email = 'v@enschede.example'`).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := users(); n != 0 {
+		t.Fatalf("users after the answer could not be stored = %d, want 0 (the change undone with it)", n)
+	}
+	var keys, events int
+	e.db.Gorm.Raw(`SELECT count(*) FROM idempotency_keys WHERE key = 'k'`).Scan(&keys)
+	e.db.Gorm.Raw(`SELECT count(*) FROM audit_events WHERE action = 'user.create' AND after->>'email' = 'v@enschede.example'`).Scan(&events)
+	if keys != 0 || events != 0 {
+		t.Fatalf("after the failure: %d keys, %d audit events; want none", keys, events)
+	}
+	if err := e.db.Gorm.Exec(`DROP TRIGGER refuse_answer ON idempotency_keys`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if r := e.postJSON("/api/v1/users", admin, body, "Idempotency-Key: k"); r.Code != http.StatusCreated || r.Header().Get("Idempotency-Replayed") != "" {
+		t.Fatalf("retry = %d %s replayed=%q; want a fresh 201", r.Code, r.Body, r.Header().Get("Idempotency-Replayed"))
+	}
+	if n := users(); n != 1 {
+		t.Fatalf("users after the retry = %d, want 1", n)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -105,11 +106,26 @@ func TestBrowserLoginShowsRoleStartPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	heading, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main h1")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if heading != "What is waiting for you" {
+	if heading := pageText(t, ctx, "main h1", "What is waiting for you"); heading != "What is waiting for you" {
 		t.Fatalf("English heading = %q", heading)
 	}
+}
+
+// pageText reads the text of the first element matching sel, again and
+// again for up to five seconds until it reads want: a page that is still
+// being replaced after a navigation has no stable nodes to read. It returns
+// the last text read.
+func pageText(t *testing.T, ctx context.Context, sel, want string) string {
+	t.Helper()
+	var got string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(`+strconv.Quote(sel)+`) || {textContent: ""}).textContent.trim()`))
+		if err == nil {
+			got = s
+			if got == want {
+				break
+			}
+		}
+	}
+	return got
 }

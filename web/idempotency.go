@@ -17,6 +17,11 @@ import (
 // idempotent makes a POST with an Idempotency-Key safe to retry: the first
 // answer is stored with a hash of the request and replayed for the same
 // request; another request under the same key is refused.
+//
+// The request runs in one database unit: claiming the key, the change the
+// handler makes and the answer stored for it commit together, and only then
+// is the answer sent. A crash at any point leaves all of it or none, so a
+// retry replays or starts afresh. A 5xx answer rolls everything back.
 func (s *Server) idempotent(c *gin.Context) {
 	key := c.GetHeader("Idempotency-Key")
 	if key == "" || c.Request.Method != http.MethodPost || !strings.HasPrefix(c.Request.URL.Path, "/api/v1/") {
@@ -36,7 +41,13 @@ func (s *Server) idempotent(c *gin.Context) {
 	}
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
 	hash := requestHash(c.Request.Method, c.Request.URL.RequestURI(), c.GetHeader("Content-Type"), body)
-	ctx := c.Request.Context()
+	ctx, unit, err := s.db.BeginUnit(c.Request.Context())
+	if err != nil {
+		writeProblem(c.Writer, problemFromError(c.Request.Context(), s.log, err))
+		c.Abort()
+		return
+	}
+	defer unit.Rollback()
 	stored, err := s.idem.Begin(ctx, a.UserID, key, c.Request.Method, c.Request.URL.Path, hash)
 	if err != nil {
 		writeProblem(c.Writer, problemFromError(ctx, s.log, err))
@@ -49,17 +60,25 @@ func (s *Server) idempotent(c *gin.Context) {
 		c.Abort()
 		return
 	}
-	rec := &recorder{ResponseWriter: c.Writer}
+	rec := &heldResponse{ResponseWriter: c.Writer, status: http.StatusOK}
 	c.Writer = rec
+	c.Request = c.Request.WithContext(ctx)
 	c.Next()
-	status := rec.Status()
-	if status >= 500 {
-		_ = s.idem.Abandon(ctx, a.UserID, key)
-		return
+	c.Writer = rec.ResponseWriter
+	if rec.status < 500 {
+		err = s.idem.Complete(ctx, a.UserID, key, idempotency.Stored{Status: rec.status, ContentType: rec.Header().Get("Content-Type"), Body: rec.buf.Bytes()})
+		if err == nil {
+			err = unit.Commit()
+		}
+		if err != nil {
+			// Nothing of the request is kept: answer as for any failure
+			// on the way to the database, and the client retries.
+			rec.Header().Del("Content-Length")
+			writeProblem(rec.ResponseWriter, problemFromError(ctx, s.log, err))
+			return
+		}
 	}
-	if err := s.idem.Complete(ctx, a.UserID, key, idempotency.Stored{Status: status, ContentType: rec.Header().Get("Content-Type"), Body: rec.buf.Bytes()}); err != nil {
-		s.log.ErrorContext(ctx, "store idempotent response", "err", err)
-	}
+	rec.release()
 }
 
 // requestHash hashes what makes two requests the same. A multipart body is
@@ -96,17 +115,27 @@ func requestHash(method, uri, contentType string, body []byte) []byte {
 	return h.Sum(nil)
 }
 
-type recorder struct {
+// heldResponse keeps a handler's answer back until the unit it was made in
+// has committed.
+type heldResponse struct {
 	gin.ResponseWriter
-	buf bytes.Buffer
+	status int
+	buf    bytes.Buffer
 }
 
-func (r *recorder) Write(b []byte) (int, error) {
-	r.buf.Write(b)
-	return r.ResponseWriter.Write(b)
-}
+func (r *heldResponse) WriteHeader(code int) { r.status = code }
+func (r *heldResponse) WriteHeaderNow()      {}
+func (r *heldResponse) Status() int          { return r.status }
+func (r *heldResponse) Size() int            { return r.buf.Len() }
+func (r *heldResponse) Written() bool        { return r.buf.Len() > 0 }
+func (r *heldResponse) Flush()               {}
 
-func (r *recorder) WriteString(s string) (int, error) {
-	r.buf.WriteString(s)
-	return r.ResponseWriter.WriteString(s)
+func (r *heldResponse) Write(b []byte) (int, error) { return r.buf.Write(b) }
+
+func (r *heldResponse) WriteString(s string) (int, error) { return r.buf.WriteString(s) }
+
+// release sends the held answer.
+func (r *heldResponse) release() {
+	r.ResponseWriter.WriteHeader(r.status)
+	_, _ = r.ResponseWriter.Write(r.buf.Bytes())
 }

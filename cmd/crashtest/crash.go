@@ -201,55 +201,34 @@ func (r *rig) crashDuringLoad(ctx context.Context, v victim) error {
 	return r.check(ctx)
 }
 
-// retryUnacked sends every unacknowledged claim again under its key.
+// retryUnacked sends every unacknowledged claim again under its key. A
+// request's claim and the answer stored for its key commit together, so
+// each retry must replay the first answer (the claim was committed before
+// the crash) or succeed now (it was not): never be refused as already
+// claimed, and never leave two live claims for a milestone.
 func (r *rig) retryUnacked(ctx context.Context, unacked []load.ClaimResult) error {
-	var replayed, fresh, inFlight, refusedHeld int
+	var replayed, fresh int
 	var problems []string
-	var pending []load.ClaimResult
-	settle := func(c load.ClaimResult) {
-		res := r.client.Submit(ctx, c.Request, 10*time.Second)
+	for _, c := range unacked {
+		// A key may be held for a moment by a transaction PostgreSQL has
+		// not yet found orphaned; Submit waits that out.
+		res := r.client.Submit(ctx, c.Request, 15*time.Second)
 		live, err := load.LiveClaims(ctx, r.db, c.Request.Slot)
 		switch {
 		case err != nil:
 			problems = append(problems, err.Error())
-		case res.Acked && res.Replayed:
-			replayed++
-		case res.Acked:
-			fresh++
-		case res.Problem == "milestone_already_claimed" && live == 1:
-			// The first attempt's claim committed, but the server died
-			// before it stored the answer under the key.
-			refusedHeld++
-		default:
+		case !res.Acked:
 			problems = append(problems, fmt.Sprintf("retry of %s/%s: %d %s %v", c.Request.Slot.TrajectoryID, c.Request.Slot.Milestone, res.Status, res.Problem, res.Err))
-		}
-		if err == nil && live != 1 && (res.Acked || res.Problem == "milestone_already_claimed") {
+		case live != 1:
 			problems = append(problems, fmt.Sprintf("%s/%s has %d live claims after the retry", c.Request.Slot.TrajectoryID, c.Request.Slot.Milestone, live))
+		case res.Replayed:
+			replayed++
+		default:
+			fresh++
 		}
 	}
-	for _, c := range unacked {
-		res := r.client.Submit(ctx, c.Request, 0)
-		if res.Problem == "idempotency_key_in_flight" {
-			inFlight++
-			pending = append(pending, c)
-			continue
-		}
-		settle(c)
-	}
-	if len(pending) > 0 {
-		// The first attempt of these died with the server before it
-		// finished; the key store lets a retry take over after five
-		// minutes. Let those minutes pass.
-		if err := r.db.Gorm.WithContext(ctx).Exec(`UPDATE idempotency_keys SET created_at = created_at - interval '10 minutes'
-			WHERE completed_at IS NULL`).Error; err != nil {
-			return err
-		}
-		for _, c := range pending {
-			settle(c)
-		}
-	}
-	r.logf("retried %d unacknowledged claims: %d replayed, %d succeeded now, %d refused as already claimed (first attempt committed, answer lost); %d were first told 'in flight'",
-		len(unacked), replayed, fresh, refusedHeld, inFlight)
+	r.logf("retried %d unacknowledged claims: %d replayed (committed before the crash), %d succeeded now (rolled back by it)",
+		len(unacked), replayed, fresh)
 	if len(problems) > 0 {
 		return fmt.Errorf("retrying unacknowledged claims:\n%s", strings.Join(problems, "\n"))
 	}
@@ -263,12 +242,24 @@ func (r *rig) retryUnacked(ctx context.Context, unacked []load.ClaimResult) erro
 	return nil
 }
 
+// killMoment says when the server is killed during a confirmation.
+type killMoment string
+
+const (
+	// killMidway kills once the confirmation has begun writing the ledger.
+	killMidway killMoment = "while its transaction writes the ledger"
+	// killAfterCommit kills as soon as the run is seen paid from outside,
+	// that is right after the confirmation committed, answer sent or not.
+	killAfterCommit killMoment = "right after its transaction committed"
+)
+
 // crashDuringConfirmation approves a round of claims, takes them through a
-// payment run up to export, kills the server at a random moment while it
-// confirms the run, restarts, and checks that the run is either wholly
-// paid or not at all, that nothing is paid twice, and that confirming
-// again completes it.
-func (r *rig) crashDuringConfirmation(ctx context.Context) error {
+// payment run up to export, kills the server at the given moment of its
+// confirmation (sent with an Idempotency-Key), restarts, and checks that
+// the run is either wholly paid or not at all, that a commit seen before
+// the kill survived it, that retrying under the key replays the stored
+// answer or confirms afresh, and that confirming once more changes nothing.
+func (r *rig) crashDuringConfirmation(ctx context.Context, when killMoment) error {
 	fix := r.nextRound()
 	res := load.Drive(ctx, r.client, fix, load.Plan{Duration: time.Minute, RetryFor: 10 * time.Second})
 	if len(res.Failures) > 0 {
@@ -311,19 +302,29 @@ func (r *rig) crashDuringConfirmation(ctx context.Context) error {
 		return fmt.Errorf("the exported run holds %d claims (%d paid); want at least the %d approved now, none paid", held, paid, len(res.Acked()))
 	}
 
-	delay := time.Duration(r.rnd.IntN(1000)) * time.Millisecond
+	confirmPath := "/api/v1/payment-runs/" + run.ID.String() + "/confirm"
+	key := uuid.NewString()
 	confirmed := make(chan load.Answer, 1)
+	began := time.Now()
 	go func() {
-		a, err := r.client.JSON(ctx, "confirm_payment_run", http.MethodPost, "/api/v1/payment-runs/"+run.ID.String()+"/confirm", fin1, nil)
+		a, err := r.client.JSON(ctx, "confirm_payment_run", http.MethodPost, confirmPath, fin1, nil, "Idempotency-Key", key)
 		if err != nil {
 			a = load.Answer{}
 		}
 		confirmed <- a
 	}()
-	time.Sleep(delay)
+	seen, early, err := r.waitFor(ctx, when, run.ID, confirmed)
+	if err != nil {
+		return err
+	}
 	r.srv.Kill()
-	answer := <-confirmed
-	r.logf("killed tranche serve %s into confirming a run of %d claims (answer before the kill: %d)", delay, held, answer.Status)
+	answer := early
+	if answer == nil {
+		a := <-confirmed
+		answer = &a
+	}
+	r.logf("killed tranche serve %s into confirming a run of %d claims, %s (moment seen: %v; answer before the kill: %d)",
+		time.Since(began).Round(time.Millisecond), held, when, seen, answer.Status)
 	if err := r.restart(ctx); err != nil {
 		return err
 	}
@@ -346,17 +347,27 @@ func (r *rig) crashDuringConfirmation(ctx context.Context) error {
 	default:
 		return fmt.Errorf("after the crash the run is %s with %d of %d claims paid: half a confirmation", state, paid, held)
 	}
-	if answer.Status == http.StatusOK && state != "paid" {
-		return errors.New("the server answered 200 to the confirmation, but the run is not paid after the restart")
+	if (answer.Status == http.StatusOK || (when == killAfterCommit && seen)) && state != "paid" {
+		return errors.New("the confirmation committed (answered 200 or seen paid) before the kill, but the run is not paid after the restart")
 	}
-	for range 2 { // confirm again, and once more: the second changes nothing
-		a, err := r.client.JSON(ctx, "confirm_payment_run", http.MethodPost, "/api/v1/payment-runs/"+run.ID.String()+"/confirm", fin1, nil)
-		if err != nil {
-			return err
-		}
-		if a.Status != http.StatusOK {
-			return fmt.Errorf("confirm again: %d %s", a.Status, a.Body)
-		}
+
+	// The retry under the same key: a replay of the stored answer if the
+	// confirmation committed (answer and change commit together), a fresh
+	// confirmation if it did not.
+	retry, err := r.client.JSON(ctx, "confirm_payment_run", http.MethodPost, confirmPath, fin1, nil, "Idempotency-Key", key)
+	if err != nil {
+		return err
+	}
+	if retry.Status != http.StatusOK || retry.Replayed != (state == "paid") {
+		return fmt.Errorf("retry under the key with the run %s before it: %d (replayed %v) %s; want 200, replayed %v",
+			state, retry.Status, retry.Replayed, retry.Body, state == "paid")
+	}
+	again, err := r.client.JSON(ctx, "confirm_payment_run", http.MethodPost, confirmPath, fin1, nil)
+	if err != nil {
+		return err
+	}
+	if again.Status != http.StatusOK {
+		return fmt.Errorf("confirm once more: %d %s", again.Status, again.Body)
 	}
 	_, paid, err = r.runClaims(ctx, run.ID)
 	if err != nil {
@@ -369,6 +380,35 @@ func (r *rig) crashDuringConfirmation(ctx context.Context) error {
 		return fmt.Errorf("after confirming again the run is %s with %d of %d claims paid", state, paid, held)
 	}
 	return r.check(ctx)
+}
+
+// waitFor polls PostgreSQL from outside until the confirmation reaches the
+// moment to kill it at, and reports whether it saw that moment. When the
+// answer arrives first (the confirmation was quicker than the polling) it
+// stops and returns the answer too.
+func (r *rig) waitFor(ctx context.Context, when killMoment, run uuid.UUID, answered <-chan load.Answer) (bool, *load.Answer, error) {
+	q := `SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+		WHERE c.relname = 'ledger_postings' AND l.mode = 'RowExclusiveLock' AND l.granted AND l.pid <> pg_backend_pid())`
+	if when == killAfterCommit {
+		q = `SELECT state = 'paid' FROM payment_runs WHERE id = '` + run.String() + `'`
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var hit bool
+		if err := r.db.Pool.QueryRow(ctx, q).Scan(&hit); err != nil {
+			return false, nil, err
+		}
+		if hit {
+			return true, nil, nil
+		}
+		select {
+		case a := <-answered:
+			return false, &a, nil
+		default:
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return false, nil, fmt.Errorf("the moment %q was not seen within 30 s", when)
 }
 
 // runClaims counts the claims a run holds and how many of them are paid.
@@ -426,9 +466,9 @@ func (r *rig) approveAll(ctx context.Context, ids []uuid.UUID) error {
 	return firstErr
 }
 
-// scenarios runs the three crashes rounds times on one server in dir.
+// scenarios runs the four crashes rounds times on one server in dir.
 func scenarios(ctx context.Context, bin, dir string, rounds int, seed uint64, logf func(string, ...any)) (err error) {
-	r, err := newRig(ctx, bin, dir, 3*rounds, seed, logf)
+	r, err := newRig(ctx, bin, dir, 4*rounds, seed, logf)
 	if r != nil {
 		defer r.close()
 	}
@@ -442,7 +482,8 @@ func scenarios(ctx context.Context, bin, dir string, rounds int, seed uint64, lo
 		}{
 			{"kill -9 the server during a claim load", func(ctx context.Context) error { return r.crashDuringLoad(ctx, killServer) }},
 			{"kill -9 PostgreSQL during a claim load", func(ctx context.Context) error { return r.crashDuringLoad(ctx, killPostgres) }},
-			{"kill -9 the server during a payment-run confirmation", r.crashDuringConfirmation},
+			{"kill -9 the server during a payment-run confirmation, " + string(killMidway), func(ctx context.Context) error { return r.crashDuringConfirmation(ctx, killMidway) }},
+			{"kill -9 the server during a payment-run confirmation, " + string(killAfterCommit), func(ctx context.Context) error { return r.crashDuringConfirmation(ctx, killAfterCommit) }},
 		} {
 			start := time.Now()
 			logf("round %d: %s", round, s.name)

@@ -29,7 +29,7 @@ import (
 
 func main() {
 	fs := flag.NewFlagSet("crashtest", flag.ContinueOnError)
-	rounds := fs.Int("rounds", 3, "how many times to run the three crashes")
+	rounds := fs.Int("rounds", 3, "how many times to run the four crashes")
 	seed := fs.Uint64("seed", uint64(time.Now().UnixNano()), "seed for the moments of the kills")
 	bin := fs.String("tranche", "", "the tranche binary (default: build it)")
 	if err := fs.Parse(os.Args[1:]); err != nil {

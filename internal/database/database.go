@@ -46,7 +46,7 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 	if log != nil {
 		gl = logger.NewSlogLogger(log, logger.Config{SlowThreshold: 500 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true})
 	}
-	g, err := gorm.Open(postgres.New(postgres.Config{Conn: stdlib.OpenDBFromPool(pool)}), &gorm.Config{
+	g, err := gorm.Open(postgres.New(postgres.Config{Conn: connPool{db: stdlib.OpenDBFromPool(pool)}}), &gorm.Config{
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
 		Logger:                 gl,
@@ -97,7 +97,9 @@ func IsRetryable(err error) bool {
 }
 
 // Transaction runs fn in a transaction on g and retries it a few times when
-// PostgreSQL reports a serialization failure or deadlock.
+// PostgreSQL reports a serialization failure or deadlock. Within a Unit the
+// transaction is a savepoint, retried the same way: rolling back to it
+// releases the locks taken since.
 func Transaction(ctx context.Context, g *gorm.DB, fn func(tx *gorm.DB) error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
