@@ -369,10 +369,17 @@ func lockClaim(ctx context.Context, tx *gorm.DB, actor access.Actor, id uuid.UUI
 }
 
 func addHistory(ctx context.Context, tx *gorm.DB, actor access.Actor, claimID uuid.UUID, action string, from *string, to, note string, at time.Time) error {
+	return addHistoryMany(ctx, tx, actor, []uuid.UUID{claimID}, action, from, to, note, at)
+}
+
+// addHistoryMany adds the same step to the history of every claim in ids
+// (each listed once, each locked by the caller) with one statement.
+func addHistoryMany(ctx context.Context, tx *gorm.DB, actor access.Actor, ids []uuid.UUID, action string, from *string, to, note string, at time.Time) error {
 	id, label := actor.AuditIdentity()
 	return tx.WithContext(ctx).Exec(`INSERT INTO claim_history (claim_id, seq, at, actor_id, actor, action, from_state, to_state, note)
-		SELECT ?, coalesce(max(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ? FROM claim_history WHERE claim_id = ?`,
-		claimID, at, id, label, action, from, to, note, claimID).Error
+		SELECT c.id, coalesce((SELECT max(h.seq) FROM claim_history h WHERE h.claim_id = c.id), 0) + 1, ?, ?, ?, ?, ?, ?, ?
+		FROM unnest(?::uuid[]) AS c(id)`,
+		at, id, label, action, from, to, note, database.UUIDs(ids)).Error
 }
 
 func evidenceSummary(es []Evidence) []map[string]any {

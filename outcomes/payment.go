@@ -80,10 +80,8 @@ func MarkPaid(ctx context.Context, tx *gorm.DB, actor access.Actor, claimIDs []u
 		return err
 	}
 	from := Approved
-	for _, id := range toPay {
-		if err := addHistory(ctx, tx, actor, id, "pay", &from, Paid, "payment run "+runID.String(), now); err != nil {
-			return err
-		}
+	if err := addHistoryMany(ctx, tx, actor, toPay, "pay", &from, Paid, "payment run "+runID.String(), now); err != nil {
+		return err
 	}
 	return audit.Record(ctx, tx, actor, audit.Event{Action: "claims.pay", EntityType: "payment_run", EntityID: runID.String(),
 		After: map[string]any{"claims": toPay}})

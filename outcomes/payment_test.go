@@ -43,4 +43,19 @@ func TestPayableClaimsAndMarkPaid(t *testing.T) {
 	if got.State != outcomes.Paid || got.History[len(got.History)-1].Action != "pay" || len(got.History) != 3 {
 		t.Fatalf("claim after payment = %s, history %+v", got.State, got.History)
 	}
+
+	// Several claims at once: each gets its own next step in its history.
+	var many []uuid.UUID
+	for range 3 {
+		many = append(many, f.verified(f.started().ID, "intake", "2005-03-16").ID)
+	}
+	check(t, outcomes.MarkPaid(ctx, f.db.Gorm, fin, many, run))
+	for _, id := range many {
+		got, err := f.s.GetClaim(ctx, verifier, id)
+		check(t, err)
+		last := got.History[len(got.History)-1]
+		if got.State != outcomes.Paid || len(got.History) != 3 || last.Action != "pay" || last.Seq != 3 || last.ToState != outcomes.Paid {
+			t.Fatalf("claim %s paid with others = %s, history %+v", id, got.State, got.History)
+		}
+	}
 }
