@@ -2,7 +2,6 @@ package pooling
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -120,12 +119,10 @@ func (s *Service) PayMany(ctx context.Context, tx *gorm.DB, actor access.Actor, 
 }
 
 // writeTransactions appends validated transactions to the ledger, payBatch
-// transactions to a statement; the caller has locked the balances they
-// touch. A batch's rows go as one JSON parameter (jsonb_to_recordset)
-// rather than six parameters a row: encoding a parameter costs the driver
-// more than PostgreSQL needs to read the row. The statement trigger on
-// ledger_postings adds each INSERT's postings to the balances; the database
-// checks at commit that every transaction balances.
+// transactions to a statement (database.InsertJSON); the caller has locked
+// the balances they touch. The statement trigger on ledger_postings adds
+// each INSERT's postings to the balances; the database checks at commit
+// that every transaction balances.
 func writeTransactions(ctx context.Context, tx *gorm.DB, ts []Transaction) error {
 	type txRow struct {
 		ID           uuid.UUID  `json:"id"`
@@ -146,7 +143,6 @@ func writeTransactions(ctx context.Context, tx *gorm.DB, ts []Transaction) error
 		FundingStreamID uuid.UUID       `json:"funding_stream_id"`
 		Amount          decimal.Decimal `json:"amount"`
 	}
-	db := tx.WithContext(ctx)
 	for start := 0; start < len(ts); start += payBatch {
 		batch := ts[start:min(start+payBatch, len(ts))]
 		txs := make([]txRow, len(batch))
@@ -157,25 +153,13 @@ func writeTransactions(ctx context.Context, tx *gorm.DB, ts []Transaction) error
 				postings = append(postings, postingRow{t.ID, n + 1, p.Account, p.BudgetID, p.FundingStreamID, p.Amount})
 			}
 		}
-		txJSON, err := json.Marshal(txs)
-		if err != nil {
+		if err := database.InsertJSON(ctx, tx, "ledger_transactions", txs, "id uuid", "kind text", "allocation_id uuid",
+			"commitment_id uuid", "accrual_id uuid", "reverses_id uuid", "memo text", "actor text", "created_at timestamptz"); err != nil {
 			return err
 		}
-		postingJSON, err := json.Marshal(postings)
-		if err != nil {
+		if err := database.InsertJSON(ctx, tx, "ledger_postings", postings, "transaction_id uuid", "line smallint", "account text",
+			"budget_id uuid", "funding_stream_id uuid", "amount numeric(14,2)"); err != nil {
 			return err
-		}
-		if err := db.Exec(`INSERT INTO ledger_transactions (id, kind, allocation_id, commitment_id, accrual_id, reverses_id, memo, actor, created_at)
-			SELECT id, kind, allocation_id, commitment_id, accrual_id, reverses_id, memo, actor, created_at
-			FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, kind text, allocation_id uuid, commitment_id uuid, accrual_id uuid,
-				reverses_id uuid, memo text, actor text, created_at timestamptz)`, string(txJSON)).Error; err != nil {
-			return fmt.Errorf("write ledger transactions: %w", err)
-		}
-		if err := db.Exec(`INSERT INTO ledger_postings (transaction_id, line, account, budget_id, funding_stream_id, amount)
-			SELECT transaction_id, line, account, budget_id, funding_stream_id, amount
-			FROM jsonb_to_recordset(?::jsonb) AS r(transaction_id uuid, line smallint, account text, budget_id uuid,
-				funding_stream_id uuid, amount numeric(14,2))`, string(postingJSON)).Error; err != nil {
-			return fmt.Errorf("write ledger postings: %w", err)
 		}
 	}
 	return nil
