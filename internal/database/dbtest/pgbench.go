@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func PgBench(tb testing.TB, url, setup, script string, n int) time.Duration {
 		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 			tb.Fatal(err)
 		}
-		out, err := exec.Command(pgbench, "-n", "-f", path, "-t", strconv.Itoa(txns), "-c", "1", url).CombinedOutput()
+		out, err := exec.Command(pgbench, "-n", "-r", "-f", path, "-t", strconv.Itoa(txns), "-c", "1", url).CombinedOutput()
 		if err != nil {
 			tb.Fatalf("pgbench %s: %v\n%s", file, err, out)
 		}
@@ -45,6 +46,10 @@ func PgBench(tb testing.TB, url, setup, script string, n int) time.Duration {
 		run("setup.sql", setup, 1)
 	}
 	out := run("script.sql", script, n)
+	// -r: the latency of every statement, for reading where the time goes.
+	if i := strings.Index(out, "statement latencies in milliseconds"); i >= 0 {
+		tb.Logf("pgbench, %s", out[i:])
+	}
 	m := tpsLine.FindStringSubmatch(out)
 	if m == nil {
 		tb.Fatalf("pgbench gave no latency:\n%s", out)
