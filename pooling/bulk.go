@@ -234,8 +234,9 @@ func (l *BulkLedger) Pending() bool { return len(l.txRows) > 0 }
 // Flush writes the pending batch inside the caller's transaction tx, with
 // cp copying on tx's connection. For the length of the transaction it
 // switches off the per-row balance triggers (bulkTriggers) and does their
-// work set-based: it adds the batch's postings to ledger_balances, inserts
-// the commitment_balances rows of the batch's commitments, and refuses the batch unless every transaction
+// work set-based: it adds the batch's postings to ledger_balances and
+// ledger_flows, inserts the commitment_balances rows of the batch's
+// commitments, and refuses the batch unless every transaction
 // has two or more postings summing to zero per budget and stream. The
 // triggers are on again before Flush returns; the result is what the
 // triggers would have written (`tranche check` compares balances with
@@ -319,6 +320,18 @@ func (l *BulkLedger) Flush(ctx context.Context, tx *gorm.DB, cp CopyFunc) error 
 		GROUP BY 1, 2, 3`, uuidArray(ids)).Error
 	if err != nil {
 		return fmt.Errorf("bulk ledger: commitment balances: %w", err)
+	}
+	// ledger_flows: the report's totals released and clawed back.
+	err = db.Exec(`
+		INSERT INTO ledger_flows AS f (budget_id, funding_stream_id, flow, total)
+		SELECT p.budget_id, p.funding_stream_id, CASE t.kind WHEN 'release' THEN 'released' ELSE 'clawed_back' END, sum(p.amount)
+		FROM ledger_postings p JOIN ledger_transactions t ON t.id = p.transaction_id
+		WHERE p.transaction_id = ANY (?::uuid[])
+		  AND ((t.kind = 'release' AND p.account = 'available') OR (t.kind = 'claw_back' AND p.amount > 0))
+		GROUP BY 1, 2, 3
+		ON CONFLICT (budget_id, funding_stream_id, flow) DO UPDATE SET total = f.total + EXCLUDED.total`, uuidArray(ids)).Error
+	if err != nil {
+		return fmt.Errorf("bulk ledger: flows: %w", err)
 	}
 	for _, t := range bulkTriggers {
 		if err := db.Exec(fmt.Sprintf(`ALTER TABLE %s ENABLE TRIGGER %s`, t.table, t.trigger)).Error; err != nil {

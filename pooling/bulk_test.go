@@ -35,6 +35,9 @@ func ledgerPicture(t *testing.T, s *scenario, refs []uuid.UUID) []string {
 		SELECT 'balance ' || f.reporting_code || ' ' || b.account || ' ' || b.balance AS line
 		FROM ledger_balances b JOIN funding_streams f ON f.id = b.funding_stream_id
 		UNION ALL
+		SELECT 'flow ' || f.reporting_code || ' ' || l.flow || ' ' || l.total AS line
+		FROM ledger_flows l JOIN funding_streams f ON f.id = l.funding_stream_id
+		UNION ALL
 		SELECT 'posting ' || t.kind || ' ' || p.line || ' ' || p.account || ' ' || f.reporting_code || ' ' || p.amount || ' ' || coalesce(array_position(?::uuid[], c.reference)::text, '-')
 		FROM ledger_postings p JOIN ledger_transactions t ON t.id = p.transaction_id JOIN funding_streams f ON f.id = p.funding_stream_id
 		LEFT JOIN commitments c ON c.id = t.commitment_id

@@ -50,8 +50,8 @@ func Check(ctx context.Context, db *gorm.DB) ([]CheckResult, error) {
 	}{
 		{"ledger_balanced", "every ledger transaction has two or more postings summing to zero per budget and stream", checkBalanced},
 		{"balances_not_negative", "no available, committed, payable, paid or receivable balance is negative", checkNotNegative},
-		{"balances_match_postings", "the running balances equal the sum of the postings", checkBalancesMatch},
-		{"report_matches_ledger", "every report line equals the running balances and its allocations, and reconciles", checkReport},
+		{"balances_match_postings", "the running balances and the totals released and clawed back equal the sums of the postings", checkBalancesMatch},
+		{"report_matches_ledger", "every report figure equals the same figure summed from the postings, allocated equals the allocations, and every line reconciles", checkReport},
 		{"commitments_match_ledger", "commitment and accrual splits add up and agree with the ledger", checkCommitments},
 		{"reversals_exact", "every reversing transaction undoes exactly the transaction it reverses", checkReversals},
 		{"append_only_triggers", "the triggers that keep the ledger append-only and balanced are present and enabled", checkTriggers},
@@ -138,33 +138,30 @@ func checkBalancesMatch(db *gorm.DB) ([]string, error) {
 		FROM commitment_balances b FULL JOIN held h
 			ON h.commitment_id = b.commitment_id AND h.funding_stream_id = b.funding_stream_id AND h.account = b.account
 		WHERE coalesce(b.balance, 0) <> coalesce(h.total, 0))
+		UNION ALL
+		(WITH moved AS (
+			SELECT p.budget_id, p.funding_stream_id, CASE t.kind WHEN 'release' THEN 'released' ELSE 'clawed_back' END AS flow, sum(p.amount) AS total
+			FROM ledger_postings p JOIN ledger_transactions t ON t.id = p.transaction_id
+			WHERE (t.kind = 'release' AND p.account = 'available') OR (t.kind = 'claw_back' AND p.amount > 0)
+			GROUP BY 1, 2, 3
+		)
+		SELECT format('budget %s stream %s %s: running total %s, postings %s',
+			coalesce(f.budget_id, m.budget_id), coalesce(f.funding_stream_id, m.funding_stream_id),
+			coalesce(f.flow, m.flow), coalesce(f.total, 0), coalesce(m.total, 0)) AS fault
+		FROM ledger_flows f FULL JOIN moved m
+			ON m.budget_id = f.budget_id AND m.funding_stream_id = f.funding_stream_id AND m.flow = f.flow
+		WHERE coalesce(f.total, 0) <> coalesce(m.total, 0))
 		LIMIT 100`)
 }
 
-// checkReport builds every budget's report the way users get it and
-// compares each line with the running balances and the allocations.
+// checkReport builds every budget's report the way users get it (from the
+// running balances) and compares each figure with the same figure summed
+// from the postings, and what is allocated with the allocations.
 func checkReport(db *gorm.DB) ([]string, error) {
+	ctx := db.Statement.Context
 	var budgets []struct{ ID uuid.UUID }
 	if err := db.Raw(`SELECT id FROM budgets ORDER BY id`).Scan(&budgets).Error; err != nil {
 		return nil, err
-	}
-	var balances []struct {
-		BudgetID        uuid.UUID
-		FundingStreamID uuid.UUID
-		Account         string
-		Balance         decimal.Decimal
-	}
-	if err := db.Raw(`SELECT budget_id, funding_stream_id, account, balance FROM ledger_balances`).Scan(&balances).Error; err != nil {
-		return nil, err
-	}
-	type key struct{ budget, stream uuid.UUID }
-	bal := map[key]map[Account]decimal.Decimal{}
-	for _, b := range balances {
-		k := key{b.BudgetID, b.FundingStreamID}
-		if bal[k] == nil {
-			bal[k] = map[Account]decimal.Decimal{}
-		}
-		bal[k][Account(b.Account)] = b.Balance
 	}
 	var allocs []struct {
 		BudgetID        uuid.UUID
@@ -174,17 +171,30 @@ func checkReport(db *gorm.DB) ([]string, error) {
 	if err := db.Raw(`SELECT budget_id, funding_stream_id, sum(amount) AS total FROM allocations GROUP BY budget_id, funding_stream_id`).Scan(&allocs).Error; err != nil {
 		return nil, err
 	}
+	type key struct{ budget, stream uuid.UUID }
 	allocated := map[key]decimal.Decimal{}
 	for _, a := range allocs {
 		allocated[key{a.BudgetID, a.FundingStreamID}] = a.Total
 	}
+	figures := func(l ReportLine) []decimal.Decimal {
+		return []decimal.Decimal{l.Allocated, l.Committed, l.Payable, l.Paid, l.ClawbackReceivable, l.Released, l.ClawedBack, l.Available}
+	}
+	names := []string{"allocated", "committed", "payable", "paid", "clawback_receivable", "released", "clawed_back", "available"}
 	var faults []string
 	seen := map[key]bool{}
 	for _, b := range budgets {
 		id := b.ID
-		lines, err := reportLines(db.Statement.Context, db, &id, nil)
+		lines, err := reportLines(ctx, db, &id, nil)
 		if err != nil {
 			return nil, err
+		}
+		posted, err := ledgerReportLines(ctx, db, id)
+		if err != nil {
+			return nil, err
+		}
+		want := map[key]ReportLine{}
+		for _, l := range posted {
+			want[key{l.BudgetID, l.FundingStreamID}] = l
 		}
 		for _, l := range lines {
 			k := key{l.BudgetID, l.FundingStreamID}
@@ -193,20 +203,24 @@ func checkReport(db *gorm.DB) ([]string, error) {
 			if !l.Reconciles() {
 				faults = append(faults, where+": allocated does not equal available+committed+payable+paid+receivable")
 			}
-			for _, f := range []struct {
-				account Account
-				got     decimal.Decimal
-			}{
-				{Funding, l.Allocated.Neg()}, {Available, l.Available}, {Committed, l.Committed},
-				{Payable, l.Payable}, {Paid, l.Paid}, {ClawbackReceivable, l.ClawbackReceivable},
-			} {
-				if want := bal[k][f.account]; !f.got.Equal(want) {
-					faults = append(faults, fmt.Sprintf("%s: report %s %s, balance %s", where, f.account, f.got, want))
+			w, ok := want[k]
+			if !ok {
+				faults = append(faults, where+": in the report, but no postings")
+				continue
+			}
+			delete(want, k)
+			got, exp := figures(l), figures(w)
+			for i := range got {
+				if !got[i].Equal(exp[i]) {
+					faults = append(faults, fmt.Sprintf("%s: report %s %s, postings %s", where, names[i], got[i], exp[i]))
 				}
 			}
-			if want := allocated[k]; !l.Allocated.Equal(want) {
-				faults = append(faults, fmt.Sprintf("%s: report allocated %s, allocations %s", where, l.Allocated, want))
+			if a := allocated[k]; !l.Allocated.Equal(a) {
+				faults = append(faults, fmt.Sprintf("%s: report allocated %s, allocations %s", where, l.Allocated, a))
 			}
+		}
+		for k := range want {
+			faults = append(faults, fmt.Sprintf("budget %s stream %s: postings, but no line in the report", k.budget, k.stream))
 		}
 	}
 	for k, total := range allocated {
@@ -224,6 +238,29 @@ func checkReport(db *gorm.DB) ([]string, error) {
 		return nil, err
 	}
 	return append(faults, more...), nil
+}
+
+// ledgerReportLines computes a budget's report figures per stream from the
+// postings alone, as the reference the report is checked against.
+func ledgerReportLines(ctx context.Context, db *gorm.DB, budgetID uuid.UUID) ([]ReportLine, error) {
+	var rows []ReportLine
+	err := db.WithContext(ctx).Raw(`
+		SELECT p.budget_id, p.funding_stream_id,
+		       -coalesce(sum(p.amount) FILTER (WHERE p.account = 'funding'), 0) AS allocated,
+		       coalesce(sum(p.amount) FILTER (WHERE p.account = 'committed'), 0) AS committed,
+		       coalesce(sum(p.amount) FILTER (WHERE p.account = 'payable'), 0) AS payable,
+		       coalesce(sum(p.amount) FILTER (WHERE p.account = 'paid'), 0) AS paid,
+		       coalesce(sum(p.amount) FILTER (WHERE p.account = 'clawback_receivable'), 0) AS clawback_receivable,
+		       coalesce(sum(p.amount) FILTER (WHERE t.kind = 'release' AND p.account = 'available'), 0) AS released,
+		       coalesce(sum(p.amount) FILTER (WHERE t.kind = 'claw_back' AND p.amount > 0), 0) AS clawed_back,
+		       coalesce(sum(p.amount) FILTER (WHERE p.account = 'available'), 0) AS available
+		FROM ledger_postings p JOIN ledger_transactions t ON t.id = p.transaction_id
+		WHERE p.budget_id = ?
+		GROUP BY p.budget_id, p.funding_stream_id`, budgetID).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("report from the postings: %w", err)
+	}
+	return rows, nil
 }
 
 func checkCommitments(db *gorm.DB) ([]string, error) {

@@ -48,6 +48,17 @@ func TestCheckFindsTampering(t *testing.T) {
 		{"balance edited", func(tx *gorm.DB, s *scenario) error {
 			return tx.Exec(`UPDATE ledger_balances SET balance = balance + 1 WHERE budget_id = ? AND funding_stream_id = ? AND account = 'available'`, s.b.ID, s.own.ID).Error
 		}, "balances_match_postings"},
+		{"running total released edited", func(tx *gorm.DB, s *scenario) error {
+			return tx.Exec(`INSERT INTO ledger_flows (budget_id, funding_stream_id, flow, total) VALUES (?, ?, 'released', 1)
+				ON CONFLICT (budget_id, funding_stream_id, flow) DO UPDATE SET total = ledger_flows.total + 1`, s.b.ID, s.own.ID).Error
+		}, "balances_match_postings"},
+		{"running total released edited, as the report reads it", func(tx *gorm.DB, s *scenario) error {
+			return tx.Exec(`INSERT INTO ledger_flows (budget_id, funding_stream_id, flow, total) VALUES (?, ?, 'released', 1)
+				ON CONFLICT (budget_id, funding_stream_id, flow) DO UPDATE SET total = ledger_flows.total + 1`, s.b.ID, s.own.ID).Error
+		}, "report_matches_ledger"},
+		{"balance edited, as the report reads it", func(tx *gorm.DB, s *scenario) error {
+			return tx.Exec(`UPDATE ledger_balances SET balance = balance + 1 WHERE budget_id = ? AND funding_stream_id = ? AND account = 'available'`, s.b.ID, s.own.ID).Error
+		}, "report_matches_ledger"},
 		{"append-only trigger disabled", func(tx *gorm.DB, _ *scenario) error {
 			return tx.Exec(`ALTER TABLE ledger_postings DISABLE TRIGGER ledger_postings_append_only`).Error
 		}, "append_only_triggers"},

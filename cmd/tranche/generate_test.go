@@ -26,6 +26,7 @@ func fingerprint(t *testing.T, db *gorm.DB) map[string]string {
 		"accruals":     `SELECT count(*)::text || ' ' || sum(amount)::text || ' ' || md5(string_agg(id::text || status || amount::text, ',' ORDER BY id)) FROM accruals`,
 		"transactions": `SELECT count(*)::text || ' ' || md5(string_agg(id::text || kind || created_at::text, ',' ORDER BY id)) FROM ledger_transactions WHERE kind <> 'allocate'`,
 		"postings":     `SELECT count(*)::text || ' ' || md5(string_agg(p.transaction_id::text || p.line || p.account || b.name || s.reporting_code || p.amount::text, ',' ORDER BY p.transaction_id, p.line)) FROM ledger_postings p JOIN ledger_transactions t ON t.id = p.transaction_id JOIN budgets b ON b.id = p.budget_id JOIN funding_streams s ON s.id = p.funding_stream_id WHERE t.kind <> 'allocate'`,
+		"flows":        `SELECT string_agg(name || '/' || code || '/' || flow || '=' || total::text, ' ' ORDER BY name, code, flow) FROM (SELECT b.name, s.reporting_code AS code, l.flow, l.total FROM ledger_flows l JOIN budgets b ON b.id = l.budget_id JOIN funding_streams s ON s.id = l.funding_stream_id) x`,
 		"balances":     `SELECT string_agg(name || '/' || code || '/' || account || '=' || balance::text, ' ' ORDER BY name, code, account) FROM (SELECT b.name, s.reporting_code AS code, l.account, l.balance FROM ledger_balances l JOIN budgets b ON b.id = l.budget_id JOIN funding_streams s ON s.id = l.funding_stream_id) x`,
 	}
 	out := map[string]string{}
