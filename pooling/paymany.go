@@ -5,21 +5,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/audit"
 	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/fault"
 	"github.com/google/uuid"
-	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 )
-
-// payBatch is how many ledger transactions (with their postings) one
-// INSERT of PayMany writes (a variable so that a test can make batches
-// small).
-var payBatch = 1000
 
 // PayMany is Pay for many accruals (a payment run): it marks every accrual
 // paid by the payment (run) paymentID and moves its parts from payable to
@@ -116,51 +109,4 @@ func (s *Service) PayMany(ctx context.Context, tx *gorm.DB, actor access.Actor, 
 		events[i] = audit.Event{Action: "accrual.pay", EntityType: "accrual", EntityID: afters[i].ID.String(), Before: befores[i], After: afters[i]}
 	}
 	return audit.RecordMany(ctx, tx, actor, events)
-}
-
-// writeTransactions appends validated transactions to the ledger, payBatch
-// transactions to a statement (database.InsertJSON); the caller has locked
-// the balances they touch. The statement trigger on ledger_postings adds
-// each INSERT's postings to the balances; the database checks at commit
-// that every transaction balances.
-func writeTransactions(ctx context.Context, tx *gorm.DB, ts []Transaction) error {
-	type txRow struct {
-		ID           uuid.UUID  `json:"id"`
-		Kind         Kind       `json:"kind"`
-		AllocationID *uuid.UUID `json:"allocation_id"`
-		CommitmentID *uuid.UUID `json:"commitment_id"`
-		AccrualID    *uuid.UUID `json:"accrual_id"`
-		ReversesID   *uuid.UUID `json:"reverses_id"`
-		Memo         string     `json:"memo"`
-		Actor        string     `json:"actor"`
-		CreatedAt    time.Time  `json:"created_at"`
-	}
-	type postingRow struct {
-		TransactionID   uuid.UUID       `json:"transaction_id"`
-		Line            int             `json:"line"`
-		Account         Account         `json:"account"`
-		BudgetID        uuid.UUID       `json:"budget_id"`
-		FundingStreamID uuid.UUID       `json:"funding_stream_id"`
-		Amount          decimal.Decimal `json:"amount"`
-	}
-	for start := 0; start < len(ts); start += payBatch {
-		batch := ts[start:min(start+payBatch, len(ts))]
-		txs := make([]txRow, len(batch))
-		var postings []postingRow
-		for i, t := range batch {
-			txs[i] = txRow{t.ID, t.Kind, t.AllocationID, t.CommitmentID, t.AccrualID, t.ReversesID, t.Memo, t.Actor, t.CreatedAt}
-			for n, p := range t.Postings {
-				postings = append(postings, postingRow{t.ID, n + 1, p.Account, p.BudgetID, p.FundingStreamID, p.Amount})
-			}
-		}
-		if err := database.InsertJSON(ctx, tx, "ledger_transactions", txs, "id uuid", "kind text", "allocation_id uuid",
-			"commitment_id uuid", "accrual_id uuid", "reverses_id uuid", "memo text", "actor text", "created_at timestamptz"); err != nil {
-			return err
-		}
-		if err := database.InsertJSON(ctx, tx, "ledger_postings", postings, "transaction_id uuid", "line smallint", "account text",
-			"budget_id uuid", "funding_stream_id uuid", "amount numeric(14,2)"); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -236,8 +236,9 @@ func lockBalances(ctx context.Context, tx *gorm.DB, ps []Posting) error {
 }
 
 // writeTransaction validates t, locks the balances it touches and appends
-// it to the ledger. A trigger updates the balances; the database checks at
-// commit that the transaction balances.
+// it to the ledger (two statements, whatever the number of postings). A
+// trigger updates the balances; the database checks at commit that the
+// transaction balances.
 func writeTransaction(ctx context.Context, tx *gorm.DB, t Transaction) error {
 	if err := t.Validate(); err != nil {
 		return err
@@ -245,18 +246,59 @@ func writeTransaction(ctx context.Context, tx *gorm.DB, t Transaction) error {
 	if err := lockBalances(ctx, tx, t.Postings); err != nil {
 		return err
 	}
-	db := tx.WithContext(ctx)
-	err := db.Exec(`INSERT INTO ledger_transactions (id, kind, allocation_id, commitment_id, accrual_id, reverses_id, memo, actor, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, string(t.Kind), t.AllocationID, t.CommitmentID, t.AccrualID, t.ReversesID, t.Memo, t.Actor, t.CreatedAt).Error
-	if err != nil {
+	if err := writeTransactions(ctx, tx, []Transaction{t}); err != nil {
 		return fmt.Errorf("write ledger transaction %s: %w", t.Kind, err)
 	}
-	for i, p := range t.Postings {
-		err := db.Exec(`INSERT INTO ledger_postings (transaction_id, line, account, budget_id, funding_stream_id, amount)
-			VALUES (?, ?, ?, ?, ?, ?)`, t.ID, i+1, string(p.Account), p.BudgetID, p.FundingStreamID, p.Amount).Error
-		if err != nil {
-			return fmt.Errorf("write ledger posting %d of %s: %w", i+1, t.Kind, err)
+	return nil
+}
+
+// payBatch is how many ledger transactions (with their postings) one
+// INSERT of PayMany writes (a variable so that a test can make batches
+// small).
+var payBatch = 1000
+
+// writeTransactions appends validated transactions to the ledger, payBatch
+// transactions to a statement (database.InsertJSON); the caller has locked
+// the balances they touch. The statement trigger on ledger_postings adds
+// each INSERT's postings to the balances; the database checks at commit
+// that every transaction balances.
+func writeTransactions(ctx context.Context, tx *gorm.DB, ts []Transaction) error {
+	type txRow struct {
+		ID           uuid.UUID  `json:"id"`
+		Kind         Kind       `json:"kind"`
+		AllocationID *uuid.UUID `json:"allocation_id"`
+		CommitmentID *uuid.UUID `json:"commitment_id"`
+		AccrualID    *uuid.UUID `json:"accrual_id"`
+		ReversesID   *uuid.UUID `json:"reverses_id"`
+		Memo         string     `json:"memo"`
+		Actor        string     `json:"actor"`
+		CreatedAt    time.Time  `json:"created_at"`
+	}
+	type newPosting struct {
+		TransactionID   uuid.UUID       `json:"transaction_id"`
+		Line            int             `json:"line"`
+		Account         Account         `json:"account"`
+		BudgetID        uuid.UUID       `json:"budget_id"`
+		FundingStreamID uuid.UUID       `json:"funding_stream_id"`
+		Amount          decimal.Decimal `json:"amount"`
+	}
+	for start := 0; start < len(ts); start += payBatch {
+		batch := ts[start:min(start+payBatch, len(ts))]
+		txs := make([]txRow, len(batch))
+		var postings []newPosting
+		for i, t := range batch {
+			txs[i] = txRow{t.ID, t.Kind, t.AllocationID, t.CommitmentID, t.AccrualID, t.ReversesID, t.Memo, t.Actor, t.CreatedAt}
+			for n, p := range t.Postings {
+				postings = append(postings, newPosting{t.ID, n + 1, p.Account, p.BudgetID, p.FundingStreamID, p.Amount})
+			}
+		}
+		if err := database.InsertJSON(ctx, tx, "ledger_transactions", txs, "id uuid", "kind text", "allocation_id uuid",
+			"commitment_id uuid", "accrual_id uuid", "reverses_id uuid", "memo text", "actor text", "created_at timestamptz"); err != nil {
+			return err
+		}
+		if err := database.InsertJSON(ctx, tx, "ledger_postings", postings, "transaction_id uuid", "line smallint", "account text",
+			"budget_id uuid", "funding_stream_id uuid", "amount numeric(14,2)"); err != nil {
+			return err
 		}
 	}
 	return nil
