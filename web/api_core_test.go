@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,6 +17,7 @@ import (
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/fault"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 func TestEveryErrorCodeMapsToAStatus(t *testing.T) {
@@ -46,6 +50,19 @@ func TestUnexpectedErrorIsNotEchoed(t *testing.T) {
 	}
 	if !strings.Contains(e.logs.String(), "secret") {
 		t.Fatalf("the internal error was not logged")
+	}
+}
+
+func TestDatabaseUnavailableIs503(t *testing.T) {
+	e := newTestEnv(t)
+	for _, err := range []error{
+		fmt.Errorf("approve claim: %w", &pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}),
+		fmt.Errorf("submit: %w", &net.OpError{Op: "dial", Net: "unix", Err: errors.New("secret socket path: connection refused")}),
+	} {
+		p := problemFromError(context.Background(), e.srv.log, err)
+		if p.Status != 503 || p.Code != "database_unavailable" || strings.Contains(p.Detail, "secret") || strings.Contains(p.Detail, "terminating") {
+			t.Errorf("%v: problem %+v, want 503 database_unavailable without the error's text", err, p)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/euregio/tranche/internal/audit"
+	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/fault"
 )
 
@@ -60,6 +61,14 @@ func internalProblem(requestID string) *Problem {
 		Detail: "Something went wrong on our side. Quote the request id when you report it.", RequestID: requestID}
 }
 
+// unavailableProblem is what the user sees when the database cannot be
+// reached: nothing they can mend, and worth retrying.
+func unavailableProblem(requestID string) *Problem {
+	return &Problem{Type: "/problems/database_unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
+		Code: "database_unavailable", RequestID: requestID,
+		Detail: "The database cannot be reached just now. Try again in a moment; a retry with the same Idempotency-Key never does anything twice."}
+}
+
 // problemFromError turns any error into a problem, logging the unexpected ones.
 func problemFromError(ctx context.Context, log *slog.Logger, err error) *Problem {
 	if p, ok := err.(*Problem); ok {
@@ -69,6 +78,10 @@ func problemFromError(ctx context.Context, log *slog.Logger, err error) *Problem
 		p := problemFor(e.Code, e.Detail, e.Fields)
 		p.RequestID = audit.RequestID(ctx)
 		return p
+	}
+	if database.IsUnavailable(err) {
+		log.WarnContext(ctx, "database unavailable", "err", err, "request_id", audit.RequestID(ctx))
+		return unavailableProblem(audit.RequestID(ctx))
 	}
 	log.ErrorContext(ctx, "internal error", "err", err, "request_id", audit.RequestID(ctx))
 	return internalProblem(audit.RequestID(ctx))
