@@ -129,6 +129,36 @@ const (
 	killPostgres victim = "postgres"
 )
 
+// kill sends SIGKILL to the server or to the PostgreSQL postmaster.
+func (r *rig) kill(v victim) error {
+	switch v {
+	case killServer:
+		r.srv.Kill()
+		r.logf("killed tranche serve (SIGKILL)")
+	case killPostgres:
+		pid, err := r.srv.PostmasterPid()
+		if err != nil {
+			return err
+		}
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			return fmt.Errorf("kill postmaster %d: %w", pid, err)
+		}
+		r.logf("killed the PostgreSQL postmaster %d (SIGKILL)", pid)
+	}
+	return nil
+}
+
+// restartAfter brings the server back after v was killed. A server that
+// outlived its database is stopped first, as an operator would.
+func (r *rig) restartAfter(ctx context.Context, v victim) error {
+	if v == killPostgres {
+		if err := r.srv.Stop(); err != nil {
+			r.logf("stop after the database died: %v", err)
+		}
+	}
+	return r.restart(ctx)
+}
+
 // crashDuringLoad kills the server or PostgreSQL with SIGKILL while 32
 // provider clients submit claims, restarts, and checks that every
 // acknowledged claim is there, every invariant holds, and that retrying
@@ -158,19 +188,10 @@ func (r *rig) crashDuringLoad(ctx context.Context, v victim) error {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(time.Duration(r.rnd.IntN(150)) * time.Millisecond)
-	switch v {
-	case killServer:
-		r.srv.Kill()
-		r.logf("killed tranche serve (SIGKILL)")
-	case killPostgres:
-		pid, err := r.srv.PostmasterPid()
-		if err != nil {
-			return err
-		}
-		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-			return fmt.Errorf("kill postmaster %d: %w", pid, err)
-		}
-		r.logf("killed the PostgreSQL postmaster %d (SIGKILL)", pid)
+	if err := r.kill(v); err != nil {
+		return err
+	}
+	if v == killPostgres {
 		// Let the clients meet the dead database for a moment.
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -180,13 +201,7 @@ func (r *rig) crashDuringLoad(ctx context.Context, v victim) error {
 	if len(res.Acked()) == 0 {
 		return errors.New("no claim was acknowledged before the crash")
 	}
-	if v == killPostgres {
-		// The server outlived its database; an operator restarts it.
-		if err := r.srv.Stop(); err != nil {
-			r.logf("stop after the database died: %v", err)
-		}
-	}
-	if err := r.restart(ctx); err != nil {
+	if err := r.restartAfter(ctx, v); err != nil {
 		return err
 	}
 	if err := r.check(ctx); err != nil {
@@ -242,7 +257,7 @@ func (r *rig) retryUnacked(ctx context.Context, unacked []load.ClaimResult) erro
 	return nil
 }
 
-// killMoment says when the server is killed during a confirmation.
+// killMoment says when the server or PostgreSQL is killed during a confirmation.
 type killMoment string
 
 const (
@@ -254,12 +269,13 @@ const (
 )
 
 // crashDuringConfirmation approves a round of claims, takes them through a
-// payment run up to export, kills the server at the given moment of its
-// confirmation (sent with an Idempotency-Key), restarts, and checks that
+// payment run up to export, kills the server or PostgreSQL at the given
+// moment of its confirmation (sent with an Idempotency-Key), restarts, and
+// checks that
 // the run is either wholly paid or not at all, that a commit seen before
 // the kill survived it, that retrying under the key replays the stored
 // answer or confirms afresh, and that confirming once more changes nothing.
-func (r *rig) crashDuringConfirmation(ctx context.Context, when killMoment) error {
+func (r *rig) crashDuringConfirmation(ctx context.Context, v victim, when killMoment) error {
 	fix := r.nextRound()
 	res := load.Drive(ctx, r.client, fix, load.Plan{Duration: time.Minute, RetryFor: 10 * time.Second})
 	if len(res.Failures) > 0 {
@@ -317,15 +333,17 @@ func (r *rig) crashDuringConfirmation(ctx context.Context, when killMoment) erro
 	if err != nil {
 		return err
 	}
-	r.srv.Kill()
+	if err := r.kill(v); err != nil {
+		return err
+	}
 	answer := early
 	if answer == nil {
 		a := <-confirmed
 		answer = &a
 	}
-	r.logf("killed tranche serve %s into confirming a run of %d claims, %s (moment seen: %v; answer before the kill: %d)",
-		time.Since(began).Round(time.Millisecond), held, when, seen, answer.Status)
-	if err := r.restart(ctx); err != nil {
+	r.logf("killed %s %s into confirming a run of %d claims, %s (moment seen: %v; answer: %d)",
+		v, time.Since(began).Round(time.Millisecond), held, when, seen, answer.Status)
+	if err := r.restartAfter(ctx, v); err != nil {
 		return err
 	}
 	if err := r.check(ctx); err != nil {
@@ -466,9 +484,9 @@ func (r *rig) approveAll(ctx context.Context, ids []uuid.UUID) error {
 	return firstErr
 }
 
-// scenarios runs the four crashes rounds times on one server in dir.
+// scenarios runs the six crashes rounds times on one server in dir.
 func scenarios(ctx context.Context, bin, dir string, rounds int, seed uint64, logf func(string, ...any)) (err error) {
-	r, err := newRig(ctx, bin, dir, 4*rounds, seed, logf)
+	r, err := newRig(ctx, bin, dir, 6*rounds, seed, logf)
 	if r != nil {
 		defer r.close()
 	}
@@ -482,8 +500,10 @@ func scenarios(ctx context.Context, bin, dir string, rounds int, seed uint64, lo
 		}{
 			{"kill -9 the server during a claim load", func(ctx context.Context) error { return r.crashDuringLoad(ctx, killServer) }},
 			{"kill -9 PostgreSQL during a claim load", func(ctx context.Context) error { return r.crashDuringLoad(ctx, killPostgres) }},
-			{"kill -9 the server during a payment-run confirmation, " + string(killMidway), func(ctx context.Context) error { return r.crashDuringConfirmation(ctx, killMidway) }},
-			{"kill -9 the server during a payment-run confirmation, " + string(killAfterCommit), func(ctx context.Context) error { return r.crashDuringConfirmation(ctx, killAfterCommit) }},
+			{"kill -9 the server during a payment-run confirmation, " + string(killMidway), func(ctx context.Context) error { return r.crashDuringConfirmation(ctx, killServer, killMidway) }},
+			{"kill -9 the server during a payment-run confirmation, " + string(killAfterCommit), func(ctx context.Context) error { return r.crashDuringConfirmation(ctx, killServer, killAfterCommit) }},
+			{"kill -9 PostgreSQL during a payment-run confirmation, " + string(killMidway), func(ctx context.Context) error { return r.crashDuringConfirmation(ctx, killPostgres, killMidway) }},
+			{"kill -9 PostgreSQL during a payment-run confirmation, " + string(killAfterCommit), func(ctx context.Context) error { return r.crashDuringConfirmation(ctx, killPostgres, killAfterCommit) }},
 		} {
 			start := time.Now()
 			logf("round %d: %s", round, s.name)

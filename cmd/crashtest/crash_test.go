@@ -10,7 +10,7 @@ import (
 
 var long = flag.Bool("long", false, "run the crash test's long form (5 rounds; also TRANCHE_CRASH_LONG=1)")
 
-// TestCrash runs the four crashes once (the short form) against a tranche
+// TestCrash runs the six crashes once (the short form) against a tranche
 // server started as a child process on its own private PostgreSQL.
 func TestCrash(t *testing.T) {
 	rounds := 1

@@ -5,8 +5,9 @@
 //
 //   - kill -9 of the server while 32 provider clients submit claims;
 //   - kill -9 of the PostgreSQL postmaster during the same kind of load;
-//   - kill -9 of the server a random few milliseconds into confirming a
-//     payment run.
+//   - kill -9 of the server, and separately of the postmaster, while the
+//     confirmation of an exported payment run writes the ledger, and right
+//     after it committed.
 //
 // After each crash it restarts the server, runs `tranche check`, looks up
 // every acknowledged claim, retries every unacknowledged request with its
@@ -29,7 +30,7 @@ import (
 
 func main() {
 	fs := flag.NewFlagSet("crashtest", flag.ContinueOnError)
-	rounds := fs.Int("rounds", 3, "how many times to run the four crashes")
+	rounds := fs.Int("rounds", 3, "how many times to run the six crashes")
 	seed := fs.Uint64("seed", uint64(time.Now().UnixNano()), "seed for the moments of the kills")
 	bin := fs.String("tranche", "", "the tranche binary (default: build it)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
