@@ -13,7 +13,7 @@ DECLARE
     head_seq  bigint;
     head_hash bytea;
     h         bytea;
-    e         jsonb;
+    e         record;
 BEGIN
     IF jsonb_typeof(p_events) IS DISTINCT FROM 'array' THEN
         RAISE EXCEPTION 'audit_append_many: the events must be a JSON array';
@@ -24,14 +24,16 @@ BEGIN
         head_seq := 0;
         head_hash := '\x'::bytea;
     END IF;
-    FOR e IN SELECT x FROM jsonb_array_elements(p_events) WITH ORDINALITY AS t(x, n) ORDER BY n LOOP
+    FOR e IN SELECT * FROM ROWS FROM (jsonb_to_recordset(p_events)
+                 AS (id uuid, action text, entity_type text, entity_id text, before jsonb, after jsonb)) WITH ORDINALITY
+             AS t(id, action, entity_type, entity_id, before, after, n) ORDER BY n LOOP
         head_seq := head_seq + 1;
-        h := audit_event_hash(head_hash, head_seq, (e->>'id')::uuid, p_occurred_at, p_actor_id, p_actor, e->>'action',
-                              e->>'entity_type', e->>'entity_id', e->'before', e->'after', p_request_id);
+        h := audit_event_hash(head_hash, head_seq, e.id, p_occurred_at, p_actor_id, p_actor, e.action,
+                              e.entity_type, e.entity_id, e.before, e.after, p_request_id);
         INSERT INTO audit_events (seq, id, occurred_at, actor_id, actor, action, entity_type, entity_id,
                                   before, after, request_id, prev_hash, hash)
-        VALUES (head_seq, (e->>'id')::uuid, p_occurred_at, p_actor_id, p_actor, e->>'action', e->>'entity_type',
-                e->>'entity_id', e->'before', e->'after', p_request_id, head_hash, h);
+        VALUES (head_seq, e.id, p_occurred_at, p_actor_id, p_actor, e.action, e.entity_type,
+                e.entity_id, e.before, e.after, p_request_id, head_hash, h);
         head_hash := h;
     END LOOP;
     RETURN head_seq;

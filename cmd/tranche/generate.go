@@ -176,9 +176,6 @@ func (g *generator) run() error {
 		return err
 	}
 	defer conn.Close()
-	if err := prepareAuditCopy(g.ctx, conn); err != nil {
-		return err
-	}
 	batches := (g.n + g.batch - 1) / g.batch
 	bulkStart := time.Now()
 	for b := 0; b < batches; b++ {
@@ -694,7 +691,7 @@ func (g *generator) write(conn *sql.Conn, b, from, to int) error {
 	if err := g.ledger.Flush(ctx, tx, cp); err != nil {
 		return err
 	}
-	n, err := writeEvents(ctx, conn, tx, g.events, map[string]any{"seed": g.seed, "batch": b + 1})
+	n, err := writeEvents(ctx, tx, g.events, map[string]any{"seed": g.seed, "batch": b + 1})
 	if err != nil {
 		return err
 	}
