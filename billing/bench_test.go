@@ -53,8 +53,8 @@ func BenchmarkPaymentRun(b *testing.B) {
 			b.Run("gather", func(b *testing.B) {
 				tpl.phase(b, full, phaseGather, claims, "gather")
 			})
-			b.Run("statements", func(b *testing.B) { tpl.phase(b, full, phaseApprove, claims, "") })
-			b.Run("sepa", func(b *testing.B) { tpl.phase(b, full, phaseExport, claims, "") })
+			b.Run("statements", func(b *testing.B) { tpl.phase(b, full, phaseApprove, claims, "approve") })
+			b.Run("sepa", func(b *testing.B) { tpl.phase(b, full, phaseExport, claims, "export") })
 			b.Run("confirm", func(b *testing.B) { tpl.phase(b, full, phaseConfirm, claims, "confirm") })
 			b.Run("pdf-many-lines", func(b *testing.B) { tpl.phase(b, full, phasePDF, claims, "") })
 			// A run of the first claims only: about three lines per statement.
@@ -187,7 +187,13 @@ func urlPath(b *testing.B, u string) string {
 // so the template can still be copied).
 func (t *runTemplate) query(b *testing.B, q string, args ...any) string {
 	b.Helper()
-	db, err := sql.Open("pgx", t.url)
+	return queryOn(b, t.url, q, args...)
+}
+
+// queryOn runs a one-value query on the database at url.
+func queryOn(b *testing.B, url, q string, args ...any) string {
+	b.Helper()
+	db, err := sql.Open("pgx", url)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -246,12 +252,13 @@ func (t *runTemplate) phase(b *testing.B, p runPeriod, kind phaseKind, claims in
 			drop()
 		}
 	}()
-	var pgURL string
+	var pgURL, goURL string
 	var runID uuid.UUID
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		url, drop := t.clone(b, t.name)
 		drops = append(drops, drop)
+		goURL = url
 		now := func() time.Time { return time.Date(p.year+1, 1, 5, 10, 0, 0, 0, time.UTC) }
 		var db *database.DB
 		var bill *billing.Service
@@ -327,10 +334,18 @@ func (t *runTemplate) phase(b *testing.B, p runPeriod, kind phaseKind, claims in
 	if script == "" {
 		return
 	}
-	sql := pgbenchScript(b, script+".sql", map[string]string{
+	values := map[string]string{
 		"{run}": runID.String(), "{start}": p.start().Format(time.DateOnly), "{end}": p.end().Format(time.DateOnly),
 		"{until}": p.end().AddDate(0, 0, 1).Format(time.DateOnly),
-	})
+		"{year}":  strconv.Itoa(p.year + 1), "{issued}": fmt.Sprintf("%d-01-05", p.year+1),
+	}
+	if kind == phaseExport {
+		// The files PostgreSQL stores are as large as the ones Go built.
+		for _, k := range []string{"sepa", "journal"} {
+			values["{"+k+"bytes}"] = queryOn(b, goURL, `SELECT coalesce(max(length(data)), 1)::text FROM run_files WHERE run_id = $1 AND kind = $2`, runID, k)
+		}
+	}
+	sql := pgbenchScript(b, script+".sql", values)
 	pg := float64(dbtest.PgBench(b, pgURL, "", sql, 1).Nanoseconds())
 	b.ReportMetric(pg/float64(claims), "pg-ns/claim")
 	b.ReportMetric(elapsed/pg, "x-pg")
