@@ -22,10 +22,12 @@ import (
 // the transaction the bulk writers run in.
 type CopyFunc func(ctx context.Context, table string, columns []string, rows [][]any) error
 
-// bulkTriggers are the per-row triggers that BulkLedger.Flush switches off
+// bulkTriggers are the ledger's triggers that BulkLedger.Flush switches off
 // for the length of its transaction and replaces by set-based work: the
-// running balances are added up per batch, and the balance of every
-// transaction of the batch is checked in one query before the commit.
+// running balances and flows (the statement trigger ledger_postings_apply)
+// are added up per batch, and the balance of every transaction of the
+// batch (the deferred per-row checks) is checked in one query before the
+// commit.
 var bulkTriggers = []struct{ table, trigger string }{
 	{"ledger_postings", "ledger_postings_apply"},
 	{"ledger_postings", "ledger_postings_balanced"},
@@ -233,7 +235,7 @@ func (l *BulkLedger) Pending() bool { return len(l.txRows) > 0 }
 
 // Flush writes the pending batch inside the caller's transaction tx, with
 // cp copying on tx's connection. For the length of the transaction it
-// switches off the per-row balance triggers (bulkTriggers) and does their
+// switches off the ledger's triggers (bulkTriggers) and does their
 // work set-based: it adds the batch's postings to ledger_balances and
 // ledger_flows, inserts the commitment_balances rows of the batch's
 // commitments, and refuses the batch unless every transaction
