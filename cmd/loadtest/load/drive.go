@@ -18,11 +18,19 @@ import (
 
 // Plan says how hard and how long to drive.
 type Plan struct {
-	Duration    time.Duration // the load stops after this
+	// Duration stops the load after this long. Zero: the load ends when
+	// every provider client has claimed all its milestones and the
+	// verifiers have found nothing left to do, so what a short run does
+	// depends on no clock.
+	Duration    time.Duration
 	MaxRequests int64         // and after this many requests by all clients together (0: no cap)
 	RetryFor    time.Duration // how long a claim is retried on network errors and 5xx
 	Verifiers   bool          // two verifiers approve from the queue
-	PaymentRun  bool          // finance creates a payment run half-way
+	PaymentRun  bool          // finance creates a payment run (see RunAfter)
+	// RunAfter makes finance create the payment run as soon as the
+	// verifiers have approved this many claims; zero: half-way through
+	// Duration.
+	RunAfter int64
 	// DB, when set, lets finance create the run through the billing service
 	// if the server has no payment-run API.
 	DB *database.DB
@@ -71,7 +79,10 @@ func (r *Result) Unacked() []ClaimResult {
 // requests in flight (as a crash would): those claims stay unacknowledged.
 func Drive(ctx context.Context, c *Client, f Fixture, plan Plan) *Result {
 	res := &Result{Started: time.Now(), Stats: c.Stats}
-	soft, stop := context.WithTimeout(context.Background(), plan.Duration)
+	soft, stop := context.WithCancel(context.Background())
+	if plan.Duration > 0 {
+		soft, stop = context.WithTimeout(context.Background(), plan.Duration)
+	}
 	defer stop()
 	go func() {
 		select {
@@ -100,11 +111,21 @@ func Drive(ctx context.Context, c *Client, f Fixture, plan Plan) *Result {
 			res.Failures = append(res.Failures, fmt.Sprintf(format, args...))
 		}
 	}
-	var wg sync.WaitGroup
+	var wg, providers, verifiers sync.WaitGroup
+	providersDone := make(chan struct{})
+	approvedEnough := make(chan struct{})
+	var enough sync.Once
+	approved := func() {
+		if n := atomic.AddInt64(&res.Approved, 1); plan.RunAfter > 0 && n >= plan.RunAfter {
+			enough.Do(func() { close(approvedEnough) })
+		}
+	}
 	for _, p := range f.Providers {
 		wg.Add(1)
+		providers.Add(1)
 		go func() {
 			defer wg.Done()
+			defer providers.Done()
 			for _, slot := range p.Slots {
 				if !take() {
 					return
@@ -121,23 +142,45 @@ func Drive(ctx context.Context, c *Client, f Fixture, plan Plan) *Result {
 			}
 		}()
 	}
+	go func() {
+		providers.Wait()
+		close(providersDone)
+	}()
 	if plan.Verifiers {
 		for i, tok := range f.Verifiers {
 			wg.Add(1)
+			verifiers.Add(1)
 			go func() {
 				defer wg.Done()
-				verify(soft, c, i, len(f.Verifiers), tok, take, res, fail)
+				defer verifiers.Done()
+				verify(soft, c, i, len(f.Verifiers), tok, take, approved, providersDone, res, fail)
 			}()
 		}
 	}
+	verifiersDone := make(chan struct{})
+	go func() {
+		verifiers.Wait()
+		close(verifiersDone)
+	}()
 	if plan.PaymentRun && len(f.Finance) > 0 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case <-soft.Done():
-				return
-			case <-time.After(plan.Duration / 2):
+			if plan.RunAfter > 0 {
+				select {
+				case <-soft.Done():
+					return
+				case <-approvedEnough:
+				case <-verifiersDone:
+					fail("payment run: the verifiers approved %d claims, fewer than the %d the run waits for", atomic.LoadInt64(&res.Approved), plan.RunAfter)
+					return
+				}
+			} else {
+				select {
+				case <-soft.Done():
+					return
+				case <-time.After(plan.Duration / 2):
+				}
 			}
 			if !take() {
 				return
@@ -176,10 +219,18 @@ func Drive(ctx context.Context, c *Client, f Fixture, plan Plan) *Result {
 
 // verify approves claims from the queue: verifier i of n takes the
 // submitted claims whose id hashes to i, and any claim waiting for a second
-// approval that it did not approve first.
-func verify(ctx context.Context, c *Client, i, n int, token string, take func() bool, res *Result, fail func(string, ...any)) {
+// approval that it did not approve first. It stops when ctx ends, or once
+// the providers are done and the queue holds nothing left for it.
+func verify(ctx context.Context, c *Client, i, n int, token string, take func() bool, approved func(), providersDone <-chan struct{},
+	res *Result, fail func(string, ...any)) {
 	mine := map[uuid.UUID]bool{}
 	for ctx.Err() == nil {
+		finished := false
+		select {
+		case <-providersDone:
+			finished = true // this queue read is the last unless it finds work
+		default:
+		}
 		if !take() {
 			return
 		}
@@ -218,7 +269,7 @@ func verify(ctx context.Context, c *Client, i, n int, token string, take func() 
 			did++
 			switch {
 			case a.Status == http.StatusOK:
-				atomic.AddInt64(&res.Approved, 1)
+				approved()
 				mine[it.ID] = true
 			case a.Status == http.StatusConflict || a.Status == http.StatusForbidden:
 				atomic.AddInt64(&res.ApproveRaces, 1)
@@ -228,6 +279,9 @@ func verify(ctx context.Context, c *Client, i, n int, token string, take func() 
 			}
 		}
 		if did == 0 {
+			if finished {
+				return
+			}
 			select {
 			case <-ctx.Done():
 			case <-time.After(50 * time.Millisecond):

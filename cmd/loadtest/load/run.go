@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/euregio/tranche/internal/database"
+	"github.com/google/uuid"
 )
 
 // Options configure a load test.
@@ -32,7 +33,8 @@ type Options struct {
 
 	Clients        int           // provider clients (32)
 	SlotsPerClient int           // milestones each may claim
-	Duration       time.Duration // the load's length
+	Duration       time.Duration // the load's length; zero: until every client has claimed all its milestones
+	RunAfter       int64         // finance's payment run waits for this many approvals (0: half-way through Duration)
 	MaxRequests    int64         // cap on requests by all clients (0: none)
 	Log            io.Writer     // progress; nil: discarded
 }
@@ -129,10 +131,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep.Prepare = time.Since(start)
 
-	fmt.Fprintf(o.Log, "driving %d provider clients, 2 verifiers and finance for %s (at most %d requests) …\n", o.Clients, o.Duration, o.MaxRequests)
+	if o.Duration > 0 {
+		fmt.Fprintf(o.Log, "driving %d provider clients, 2 verifiers and finance for %s (at most %d requests) …\n", o.Clients, o.Duration, o.MaxRequests)
+	} else {
+		fmt.Fprintf(o.Log, "driving %d provider clients until each has claimed %d milestones, 2 verifiers and finance (at most %d requests) …\n", o.Clients, o.SlotsPerClient, o.MaxRequests)
+	}
 	client := NewClient(base, NewStats())
 	rep.Result = Drive(ctx, client, fix, Plan{Duration: o.Duration, MaxRequests: o.MaxRequests, RetryFor: 15 * time.Second,
-		Verifiers: true, PaymentRun: true, DB: db})
+		Verifiers: true, PaymentRun: true, RunAfter: o.RunAfter, DB: db})
 	res := rep.Result
 	rep.Problems = append(rep.Problems, res.Failures...)
 
@@ -151,7 +157,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if len(res.Acked()) == 0 {
 		rep.Problems = append(rep.Problems, "no claim was acknowledged")
 	}
-	if res.RunID.String() == "00000000-0000-0000-0000-000000000000" && res.Ended.Sub(res.Started) >= o.Duration/2 {
+	if res.RunID == uuid.Nil && (o.Duration == 0 || o.RunAfter > 0 || res.Ended.Sub(res.Started) >= o.Duration/2) {
 		rep.Problems = append(rep.Problems, "finance created no payment run")
 	}
 	if err := VerifyAfter(ctx, db, res); err != nil {
