@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"net/mail"
 	"strings"
 	"time"
@@ -71,8 +70,8 @@ func (s *Service) CreateUser(ctx context.Context, by Actor, in NewUser) (User, e
 	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
 		errs.Add("email", "invalid_email", "not a valid email address")
 	}
-	if in.Password != "" && len([]rune(in.Password)) < MinPasswordLength {
-		errs.Add("password", "password_too_short", fmt.Sprintf("a password needs at least %d characters", MinPasswordLength))
+	if in.Password != "" {
+		CheckPassword(&errs, "password", in.Password)
 	}
 	if len(in.Roles) == 0 {
 		errs.Add("roles", "required", "at least one role is required")

@@ -67,6 +67,8 @@ func TestCreateUserRejects(t *testing.T) {
 	}{
 		{"bad email", access.NewUser{Email: "not-an-email", Roles: []access.Role{access.Finance}}, admin, fault.InvalidInput, "email"},
 		{"short password", access.NewUser{Email: "b@x.example", Password: "short", Roles: []access.Role{access.Finance}}, admin, fault.InvalidInput, "password"},
+		{"twelve spaces", access.NewUser{Email: "b@x.example", Password: "            ", Roles: []access.Role{access.Finance}}, admin, fault.InvalidInput, "password"},
+		{"common password", access.NewUser{Email: "b@x.example", Password: "Wachtwoord1234", Roles: []access.Role{access.Finance}}, admin, fault.InvalidInput, "password"},
 		{"no roles", access.NewUser{Email: "b@x.example"}, admin, fault.InvalidInput, "roles"},
 		{"provider without kvk", access.NewUser{Email: "b@x.example", Roles: []access.Role{access.Provider}}, admin, fault.InvalidInput, "provider"},
 		{"provider and verifier", access.NewUser{Email: "b@x.example", Roles: []access.Role{access.Provider, access.Verifier}, ProviderKVK: "12345678"}, admin, fault.InvalidInput, "roles"},
