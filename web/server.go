@@ -71,6 +71,8 @@ func New(cfg Config, db *database.DB, log *slog.Logger) (*Server, error) {
 		cfg.Municipality = "Gemeente Enschede"
 	}
 	gin.SetMode(gin.ReleaseMode)
+	// Errors from the database are logged without the data they quote.
+	log = slog.New(database.RedactErrors(log.Handler()))
 	s := &Server{
 		cfg:       cfg,
 		db:        db,

@@ -25,7 +25,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	// The checks read whole tables on purpose; a slow-query warning for each
 	// would bury the results. Errors are still logged. (gorm's slog logger
 	// warns of slow queries at any level, so the threshold goes instead.)
-	quiet := logger.NewSlogLogger(e.log, logger.Config{LogLevel: logger.Error, IgnoreRecordNotFoundError: true})
+	quiet := database.GormLogger(e.log, logger.Error, 0)
 	checking := &database.DB{Pool: db.Pool, Gorm: db.Gorm.Session(&gorm.Session{Logger: quiet})}
 	results := runChecks(ctx, checking)
 	failed := 0

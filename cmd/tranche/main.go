@@ -17,6 +17,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/fault"
 )
 
@@ -64,7 +65,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	e := &env{
 		stdin: stdin, stdout: stdout, stderr: stderr,
-		log:         slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})),
+		log:         slog.New(database.RedactErrors(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))),
 		databaseURL: os.Getenv("DATABASE_URL"),
 		dataDir:     envOr("TRANCHE_DATA", "./data"),
 	}

@@ -46,10 +46,7 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	gl := logger.Discard
-	if log != nil {
-		gl = logger.NewSlogLogger(log, logger.Config{SlowThreshold: 500 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true})
-	}
+	gl := GormLogger(log, logger.Warn, 500*time.Millisecond)
 	g, err := gorm.Open(postgres.New(postgres.Config{Conn: connPool{db: stdlib.OpenDBFromPool(pool)}}), &gorm.Config{
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
