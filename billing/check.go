@@ -85,6 +85,13 @@ func Check(ctx context.Context, db *gorm.DB) ([]pooling.CheckResult, error) {
 			FROM run_items i JOIN payment_runs r ON r.id = i.run_id
 			WHERE i.live <> (r.state <> 'cancelled')
 			LIMIT 100`},
+		{"stored_files_match_hash", "every stored SEPA file, journal and statement PDF has the sha256 it was stored with", `
+			SELECT format('%s file of run %s does not match its stored sha256', kind, run_id) AS fault
+			FROM run_files WHERE sha256(data) <> sha256
+			UNION ALL
+			SELECT format('PDF of statement %s does not match its stored sha256', statement_id)
+			FROM statement_pdfs WHERE sha256(data) <> sha256
+			LIMIT 100`},
 	}
 	out := make([]pooling.CheckResult, 0, len(checks))
 	for _, c := range checks {

@@ -10,7 +10,9 @@ package billing
 // outcomes.MarkPaid.
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"time"
 
@@ -499,7 +501,16 @@ func findRunFile(ctx context.Context, db *gorm.DB, runID uuid.UUID, kind string)
 		}
 		return File{}, err
 	}
+	if !hashMatches(r.Data, r.SHA256) {
+		return File{}, fmt.Errorf("%w: the %s file of payment run %s", database.ErrStoredFileAltered, kind, runID)
+	}
 	return File{Name: r.Filename, ContentType: r.ContentType, SHA256: r.SHA256, Data: r.Data, CreatedAt: r.CreatedAt}, nil
+}
+
+// hashMatches tells whether data still has the sha256 it was stored with.
+func hashMatches(data, stored []byte) bool {
+	sum := sha256.Sum256(data)
+	return bytes.Equal(sum[:], stored)
 }
 
 type statementPDFRow struct {
@@ -517,6 +528,9 @@ func findStatementPDF(ctx context.Context, tx *gorm.DB, st Statement) (File, boo
 		return File{}, false, err
 	}
 	r := rows[0]
+	if !hashMatches(r.Data, r.SHA256) {
+		return File{}, false, fmt.Errorf("%w: the PDF of statement %s", database.ErrStoredFileAltered, st.ID)
+	}
 	return File{Name: pdfName(st), ContentType: "application/pdf", SHA256: r.SHA256, Data: r.Data, CreatedAt: r.CreatedAt}, true, nil
 }
 

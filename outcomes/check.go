@@ -56,6 +56,10 @@ func Check(ctx context.Context, db *gorm.DB) ([]pooling.CheckResult, error) {
 			   OR (c.state = 'paid' AND (a.status IS DISTINCT FROM 'paid' OR a.amount <> c.amount))
 			   OR (c.state = 'revoked' AND a.status NOT IN ('withdrawn', 'reclaiming', 'reclaimed'))
 			   OR (c.state NOT IN ('approved', 'paid', 'revoked') AND a.id IS NOT NULL AND a.status IN ('payable', 'paid'))`},
+		{"evidence_matches_hash", "every evidence file has the sha256 and size it was stored with", `
+			SELECT format('evidence %s of claim %s does not match its stored sha256 or size', n, claim_id) AS fault
+			FROM evidence WHERE sha256(data) <> sha256 OR length(data) <> size
+			LIMIT 100`},
 	}
 	out := make([]pooling.CheckResult, 0, len(checks))
 	for _, c := range checks {

@@ -1,7 +1,10 @@
 package outcomes
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -383,6 +386,9 @@ func (s *Service) EvidenceFile(ctx context.Context, actor access.Actor, claimID 
 	}
 	if r.RowsAffected == 0 {
 		return Evidence{}, fault.New(EvidenceNotFound, "no evidence %d on claim %s", n, claimID)
+	}
+	if sum := sha256.Sum256(e.Data); !bytes.Equal(sum[:], e.SHA256) || len(e.Data) != e.Size {
+		return Evidence{}, fmt.Errorf("%w: evidence %d of claim %s", database.ErrStoredFileAltered, n, claimID)
 	}
 	return e, nil
 }

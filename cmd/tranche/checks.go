@@ -62,7 +62,7 @@ func checkAuditChain(ctx context.Context, db *database.DB) checkResult {
 }
 
 // appendOnlyTables lists the tables the database must refuse to change.
-var appendOnlyTables = []string{"audit_events"}
+var appendOnlyTables = []string{"audit_events", "run_files", "statement_pdfs", "evidence", "register_imports", "claim_history"}
 
 func checkAppendOnly(ctx context.Context, db *database.DB) checkResult {
 	r := checkResult{Name: "append-only tables guarded"}

@@ -71,6 +71,12 @@ func (db *DB) Close() {
 // Ping tells whether the server answers.
 func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
 
+// ErrStoredFileAltered is the error of a stored file (a generated file,
+// evidence) whose content no longer has the sha256 it was stored with: it is
+// not served. It is an internal error (logged, a 500 for the user), not
+// something the user can mend.
+var ErrStoredFileAltered = errors.New("stored file altered (its content does not match the sha256 it was stored with; not served)")
+
 // IsUniqueViolation reports whether err is a unique violation of the named
 // constraint (any unique constraint when constraint is empty).
 func IsUniqueViolation(err error, constraint string) bool {
