@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
+	"github.com/euregio/tranche/internal/audit"
 	"github.com/euregio/tranche/internal/database"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -13,9 +15,25 @@ import (
 var errCheckFailed = errors.New("invariant check failed")
 
 func runCheck(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "check", "check")
+	fs := newFlags(e, "check", "check [--anchor FILE]")
+	anchorFile := fs.String("anchor", "", "a file of anchor lines (tranche audit anchor --append FILE): every anchored event must still be in the trail with its hash")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	var anchors []audit.Anchor
+	if *anchorFile != "" {
+		f, err := os.Open(*anchorFile)
+		if err != nil {
+			return err
+		}
+		anchors, err = audit.ParseAnchors(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", *anchorFile, err)
+		}
+		if len(anchors) == 0 {
+			return fmt.Errorf("%s holds no anchor line (tranche audit anchor --append %s writes one)", *anchorFile, *anchorFile)
+		}
 	}
 	db, stop, err := openDB(ctx, e)
 	if err != nil {
@@ -28,6 +46,9 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	quiet := database.GormLogger(e.log, logger.Error, 0)
 	checking := &database.DB{Pool: db.Pool, Gorm: db.Gorm.Session(&gorm.Session{Logger: quiet})}
 	results := runChecks(ctx, checking)
+	if *anchorFile != "" {
+		results = append(results, checkAnchors(ctx, checking, anchors))
+	}
 	failed := 0
 	for _, r := range results {
 		mark := "ok  "

@@ -61,6 +61,36 @@ func checkAuditChain(ctx context.Context, db *database.DB) checkResult {
 	return r
 }
 
+// checkAnchors verifies the trail against anchors kept outside the
+// database: each anchored event must still be there with its hash.
+func checkAnchors(ctx context.Context, db *database.DB, anchors []audit.Anchor) checkResult {
+	r := checkResult{Name: "audit trail anchors"}
+	broken, err := audit.VerifyAnchors(ctx, db.Gorm, anchors)
+	if err != nil {
+		r.Detail = "could not check: " + err.Error()
+		return r
+	}
+	if len(broken) > 0 {
+		var parts []string
+		for _, b := range broken {
+			parts = append(parts, fmt.Sprintf("#%d %s", b.Seq, b.Reason))
+		}
+		r.Detail = fmt.Sprintf("%d of %d anchors do not match: %s", len(broken), len(anchors), strings.Join(parts, "; "))
+		return r
+	}
+	r.OK = true
+	r.Detail = fmt.Sprintf("%d anchors, the newest #%d, all in the trail with their hash", len(anchors), maxSeq(anchors))
+	return r
+}
+
+func maxSeq(anchors []audit.Anchor) int64 {
+	var n int64
+	for _, a := range anchors {
+		n = max(n, a.Seq)
+	}
+	return n
+}
+
 // appendOnlyTables lists the tables the database must refuse to change.
 var appendOnlyTables = []string{"audit_events", "run_files", "statement_pdfs", "evidence", "register_imports", "claim_history"}
 
@@ -95,11 +125,14 @@ func checkAppendOnly(ctx context.Context, db *database.DB) checkResult {
 var auditedTables = [][2]string{
 	{"users", "user"}, {"providers", "provider"}, {"contracts", "contract"}, {"funding_streams", "funding_stream"},
 	{"budgets", "budget"}, {"commitments", "commitment"}, {"participants", "participant"}, {"trajectories", "trajectory"}, {"claims", "claim"},
+	{"payment_runs", "payment_run"},
 }
 
 // checkAuditCoverage finds changes of state without an audit event: things
 // created behind the application's back, trajectories whose state has no
-// event, and claims with fewer events than steps in their history.
+// event, claims with fewer events than steps in their history, payment runs
+// approved, exported, confirmed or cancelled without the event of that step,
+// and stored statement PDFs without theirs.
 func checkAuditCoverage(ctx context.Context, db *database.DB) checkResult {
 	r := checkResult{Name: "every change audited"}
 	var faults []string
@@ -127,6 +160,16 @@ func checkAuditCoverage(ctx context.Context, db *database.DB) checkResult {
 		FROM (SELECT claim_id, count(*) AS n FROM claim_history WHERE action <> 'pay' GROUP BY claim_id) h
 		LEFT JOIN (SELECT entity_id, count(*) AS n FROM audit_events WHERE entity_type = 'claim' GROUP BY entity_id) a ON a.entity_id = h.claim_id::text
 		WHERE coalesce(a.n, 0) < h.n
+		UNION ALL
+		SELECT format('payment run %s is %s without a payment_run.%s event', r.id, r.state, s.action) AS fault
+		FROM payment_runs r CROSS JOIN LATERAL (VALUES ('approve', r.approved_at), ('export', r.exported_at),
+			('confirm', r.paid_at), ('cancel', r.cancelled_at)) AS s(action, at)
+		WHERE s.at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.entity_type = 'payment_run'
+			AND a.entity_id = r.id::text AND a.action = 'payment_run.' || s.action)
+		UNION ALL
+		SELECT format('the PDF of statement %s is stored without a statement.pdf event', p.statement_id) AS fault
+		FROM statement_pdfs p WHERE NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.entity_type = 'statement'
+			AND a.entity_id = p.statement_id::text AND a.action = 'statement.pdf')
 		LIMIT 20`).Scan(&rows).Error
 	if err != nil {
 		r.Detail = "could not check: " + err.Error()
@@ -140,6 +183,6 @@ func checkAuditCoverage(ctx context.Context, db *database.DB) checkResult {
 		return r
 	}
 	r.OK = true
-	r.Detail = fmt.Sprintf("every row of %d kinds of thing, every trajectory state and every claim step has its audit event", len(auditedTables))
+	r.Detail = fmt.Sprintf("every row of %d kinds of thing, every trajectory state, claim step and payment-run step has its audit event", len(auditedTables))
 	return r
 }

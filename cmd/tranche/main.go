@@ -35,7 +35,8 @@ var commands = []command{
 	{"user", "manage users: user add --email E --role R[,R…] [--provider KVK] [--password-stdin]", runUser},
 	{"token", "manage API tokens: token create --email E [--name N]", runToken},
 	{"expire", "release the money of milestones whose deadline passed (serve does this hourly)", runExpire},
-	{"check", "verify every invariant on the live data; exit 1 if one fails", runCheck},
+	{"check", "verify every invariant on the live data; exit 1 if one fails: check [--anchor FILE]", runCheck},
+	{"audit", "anchor the audit trail outside the database: audit anchor [--append FILE]", runAudit},
 	{"health", "ask a running Tranche whether it is ready (for container healthchecks)", runHealth},
 }
 
