@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // testEnv is a Tranche server on a fresh database.
 type testEnv struct {
 	t       *testing.T
-	db      *database.DB
+	db      *database.DB // the owner's connection; the server has its own, as the application's role
 	srv     *Server
 	handler http.Handler
 	access  *access.Service
@@ -31,9 +31,11 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	db := dbtest.New(t)
+	// The server runs as the application's role, with its rights only;
+	// the test itself (fixtures, tampering) as the database's owner.
+	db, app := dbtest.NewApp(t)
 	logs := &bytes.Buffer{}
-	srv, err := New(Config{}, db, slog.New(slog.NewJSONHandler(logs, nil)))
+	srv, err := New(Config{}, app, slog.New(slog.NewJSONHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

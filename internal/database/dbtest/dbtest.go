@@ -26,6 +26,24 @@ import (
 
 var base pgtestdb.Config
 
+// AppRole is the role the tests' application connects as (URLs, NewApp):
+// like `tranche serve`'s, it owns nothing and holds only what
+// database.GrantApp gives it. The test databases are owned by pgtestdb's
+// own role, which plays the owner.
+const AppRole = "tranche_test_app"
+
+const appPassword = "tranche_test_app"
+
+// ensureAppRole creates AppRole on the server, once for every test binary.
+func ensureAppRole() error {
+	db, err := sql.Open("pgx", base.URL())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return database.EnsureRole(context.Background(), db, AppRole, appPassword)
+}
+
 // Main prepares the server, runs the package's tests and cleans up.
 func Main(m *testing.M) {
 	os.Exit(run(m))
@@ -39,6 +57,10 @@ func run(m *testing.M) int {
 			return 2
 		}
 		base = cfg
+		if err := ensureAppRole(); err != nil {
+			fmt.Fprintln(os.Stderr, "test role:", err)
+			return 2
+		}
 		return m.Run()
 	}
 	dir, err := os.MkdirTemp("", "tranche-test-pg-")
@@ -62,6 +84,10 @@ func run(m *testing.M) int {
 	base = pgtestdb.Config{
 		DriverName: "pgx", User: "postgres", Host: "localhost", Port: "5432", Database: "postgres",
 		Options: url.Values{"host": {cluster.SocketDir()}, "sslmode": {"disable"}}.Encode(),
+	}
+	if err := ensureAppRole(); err != nil {
+		fmt.Fprintln(os.Stderr, "test role:", err)
+		return 2
 	}
 	return m.Run()
 }
@@ -103,7 +129,21 @@ func URL(t testing.TB) string {
 	return inst.URL()
 }
 
-// New returns a connection to a fresh, migrated database for t, closed when t ends.
+// URLs returns the connection strings of a fresh, migrated database for
+// t: as its owner, and as AppRole.
+func URLs(t testing.TB) (owner, app string) {
+	t.Helper()
+	owner = URL(t)
+	u, err := url.Parse(owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(AppRole, appPassword)
+	return owner, u.String()
+}
+
+// New returns a connection to a fresh, migrated database for t, closed when
+// t ends, as the database's owner.
 func New(t testing.TB) *database.DB {
 	t.Helper()
 	db, err := database.Open(context.Background(), URL(t), nil)
@@ -112,6 +152,25 @@ func New(t testing.TB) *database.DB {
 	}
 	t.Cleanup(db.Close)
 	return db
+}
+
+// NewApp returns two connections to one fresh, migrated database for t:
+// as its owner (for fixtures and tampering) and as AppRole (for the code
+// under test, with the application's rights only).
+func NewApp(t testing.TB) (owner, app *database.DB) {
+	t.Helper()
+	ownerURL, appURL := URLs(t)
+	owner, err := database.Open(context.Background(), ownerURL, nil)
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	t.Cleanup(owner.Close)
+	app, err = database.Open(context.Background(), appURL, nil)
+	if err != nil {
+		t.Fatalf("open test database as %s: %v", AppRole, err)
+	}
+	t.Cleanup(app.Close)
+	return owner, app
 }
 
 // ServerURL returns a connection string for the server's maintenance
@@ -132,6 +191,7 @@ func (migrator) Hash() (string, error) {
 		names = append(names, e.Name())
 	}
 	sort.Strings(names)
+	h.Write([]byte("grants for " + AppRole + " v1\x00"))
 	for _, n := range names {
 		b, err := fs.ReadFile(migrations.FS, n)
 		if err != nil {
@@ -144,6 +204,9 @@ func (migrator) Hash() (string, error) {
 }
 
 func (migrator) Migrate(ctx context.Context, db *sql.DB, _ pgtestdb.Config) error {
-	_, err := database.Migrate(ctx, db, nil)
+	if _, err := database.Migrate(ctx, db, nil); err != nil {
+		return err
+	}
+	_, err := database.GrantApp(ctx, db, AppRole)
 	return err
 }
