@@ -37,11 +37,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 }
 
 // openEmptyDB opens the database for a command that loads data into it
-// (demo, generate): with reset it drops everything first; it applies the
+// (demo, generate), as the schema's owner: with reset it drops everything first; it applies the
 // migrations and refuses, naming --reset, a database that holds data
 // already. what names what the command loads, for the message.
 func openEmptyDB(ctx context.Context, e *env, command, what string, reset bool) (*database.DB, func(), error) {
-	db, stop, err := openDB(ctx, e)
+	db, stop, err := openOwnerDB(ctx, e)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -49,16 +49,12 @@ func openEmptyDB(ctx context.Context, e *env, command, what string, reset bool) 
 		stop()
 		return nil, nil, err
 	}
-	sqlDB, err := db.Gorm.DB()
-	if err != nil {
-		return fail(err)
-	}
 	if reset {
 		if err := db.Gorm.WithContext(ctx).Exec(`DROP SCHEMA public CASCADE; CREATE SCHEMA public`).Error; err != nil {
 			return fail(fmt.Errorf("reset: %w", err))
 		}
 	}
-	if _, err := database.Migrate(ctx, sqlDB, nil); err != nil {
+	if _, err := migrateAndGrant(ctx, e, db, nil); err != nil {
 		return fail(err)
 	}
 	empty, err := databaseEmpty(ctx, db)

@@ -31,7 +31,8 @@ var commands = []command{
 	{"serve", "run the web server and API", runServe},
 	{"demo", "load the demo scenario (Enschede: streams, providers, contracts, 250 participants) and print its logins", runDemo},
 	{"generate", "generate a deterministic synthetic data set at scale: generate --participants N --seed S [--reset]", runGenerate},
-	{"migrate", "apply (up) or list (status) database migrations", runMigrate},
+	{"migrate", "apply (up) or list (status) database migrations, as the schema's owner", runMigrate},
+	{"db", "give the application's role its rights, as the schema's owner: db grant ROLE", runDB},
 	{"user", "manage users: user add --email E --role R[,R…] [--provider KVK] [--password-stdin]", runUser},
 	{"token", "manage API tokens: token create --email E [--name N]", runToken},
 	{"expire", "release the money of milestones whose deadline passed (serve does this hourly)", runExpire},
@@ -46,7 +47,8 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	log            *slog.Logger
-	databaseURL    string
+	databaseURL    string // the application's role (DATABASE_URL)
+	migrateURL     string // the schema's owner (TRANCHE_MIGRATE_URL); empty: databaseURL
 	dataDir        string
 }
 
@@ -68,6 +70,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		stdin: stdin, stdout: stdout, stderr: stderr,
 		log:         slog.New(database.RedactErrors(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))),
 		databaseURL: os.Getenv("DATABASE_URL"),
+		migrateURL:  os.Getenv("TRANCHE_MIGRATE_URL"),
 		dataDir:     envOr("TRANCHE_DATA", "./data"),
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -115,6 +118,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nEnvironment: DATABASE_URL (unset: a private PostgreSQL in TRANCHE_DATA, default ./data),")
+	fmt.Fprintln(w, "TRANCHE_MIGRATE_URL (the schema owner's connection for migrations; unset: DATABASE_URL),")
 	fmt.Fprintln(w, "TRANCHE_ADDR, TRANCHE_SECURE_COOKIES, TRANCHE_MUNICIPALITY, TRANCHE_LOG_LEVEL. See README.md.")
 }
 

@@ -29,6 +29,9 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		if c.name == "user" {
 			args = []string{"user", "add", "--help"}
 		}
+		if c.name == "db" {
+			args = []string{"db", "grant", "--help"}
+		}
 		if c.name == "audit" {
 			args = []string{"audit", "anchor", "--help"}
 		}

@@ -16,7 +16,7 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	db, stop, err := openDB(ctx, e)
+	db, stop, err := openOwnerDB(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.Arg(0) == "up" {
-		n, err := database.Migrate(ctx, sqlDB, nil)
+		n, err := migrateAndGrant(ctx, e, db, nil)
 		if err != nil {
 			return err
 		}

@@ -25,22 +25,30 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	db, stop, err := openDB(ctx, e)
+	target, err := locateDB(ctx, e)
 	if err != nil {
 		return err
 	}
-	defer stop()
+	defer target.stop()
 	if !*noMigrate {
-		sqlDB, err := db.Gorm.DB()
+		// As the schema's owner, on a connection of its own; the server
+		// itself runs as the application's role.
+		owner, err := database.Open(ctx, target.ownerURL, e.log)
 		if err != nil {
 			return err
 		}
-		n, err := database.Migrate(ctx, sqlDB, e.log)
+		n, err := migrateAndGrant(ctx, e, owner, e.log)
+		owner.Close()
 		if err != nil {
 			return err
 		}
 		e.log.Info("migrations applied", "count", n)
 	}
+	db, err := database.Open(ctx, target.appURL, e.log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	if *withDemo {
 		empty, err := databaseEmpty(ctx, db)
 		if err != nil {

@@ -46,6 +46,12 @@ func (c *Cluster) URL(dbname string) string {
 	return "postgres://postgres@/" + url.PathEscape(dbname) + "?" + q.Encode()
 }
 
+// URLAs is the connection string for the given database as the given role.
+func (c *Cluster) URLAs(role, dbname string) string {
+	q := url.Values{"host": {c.SocketDir()}, "sslmode": {"disable"}}
+	return "postgres://" + url.PathEscape(role) + "@/" + url.PathEscape(dbname) + "?" + q.Encode()
+}
+
 // FindBinaries returns the folder that holds initdb and pg_ctl, preferring the
 // newest versioned install.
 func FindBinaries() (string, error) {
