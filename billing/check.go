@@ -92,6 +92,17 @@ func Check(ctx context.Context, db *gorm.DB) ([]pooling.CheckResult, error) {
 			SELECT format('PDF of statement %s does not match its stored sha256', statement_id)
 			FROM statement_pdfs WHERE sha256(data) <> sha256
 			LIMIT 100`},
+		// Content and hash rewritten together still differ from the hash the
+		// (hash-chained) audit trail recorded when the file was made.
+		{"stored_files_match_audit", "every stored SEPA file, journal and statement PDF has the sha256 its audit event recorded", `
+			SELECT format('%s file of run %s has another sha256 than its export recorded in the audit trail', f.kind, f.run_id) AS fault
+			FROM run_files f JOIN audit_events a ON a.entity_type = 'payment_run' AND a.entity_id = f.run_id::text AND a.action = 'payment_run.export'
+			WHERE a.after->'sha256'->>f.kind IS DISTINCT FROM encode(f.sha256, 'hex')
+			UNION ALL
+			SELECT format('PDF of statement %s has another sha256 than the audit trail recorded', p.statement_id)
+			FROM statement_pdfs p JOIN audit_events a ON a.entity_type = 'statement' AND a.entity_id = p.statement_id::text AND a.action = 'statement.pdf'
+			WHERE a.after->>'sha256' IS DISTINCT FROM encode(p.sha256, 'hex')
+			LIMIT 100`},
 	}
 	out := make([]pooling.CheckResult, 0, len(checks))
 	for _, c := range checks {

@@ -60,6 +60,17 @@ func Check(ctx context.Context, db *gorm.DB) ([]pooling.CheckResult, error) {
 			SELECT format('evidence %s of claim %s does not match its stored sha256 or size', n, claim_id) AS fault
 			FROM evidence WHERE sha256(data) <> sha256 OR length(data) <> size
 			LIMIT 100`},
+		// Content and hash rewritten together still differ from what the
+		// (hash-chained) audit trail recorded at the upload.
+		{"evidence_matches_audit", "every evidence file has the sha256 and size its upload recorded in the audit trail", `
+			SELECT format('evidence %s of claim %s differs from what its upload recorded in the audit trail', e.n, e.claim_id) AS fault
+			FROM evidence e
+			WHERE EXISTS (SELECT 1 FROM audit_events a
+				CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(a.after->'evidence') = 'array' THEN a.after->'evidence'
+					WHEN jsonb_typeof(a.after->'evidence_added') = 'array' THEN a.after->'evidence_added' ELSE '[]'::jsonb END) x
+				WHERE a.entity_type = 'claim' AND a.entity_id = e.claim_id::text AND (x->>'n')::int = e.n
+				  AND (x->>'sha256' IS DISTINCT FROM encode(e.sha256, 'hex') OR (x->>'size')::int IS DISTINCT FROM e.size))
+			LIMIT 100`},
 	}
 	out := make([]pooling.CheckResult, 0, len(checks))
 	for _, c := range checks {

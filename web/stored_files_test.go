@@ -134,6 +134,19 @@ func TestStoredFilesAreAppendOnlyAndCheckedOnDownload(t *testing.T) {
 				d.path, r.Code, r.Header().Get("X-Content-SHA256"), r.Body.String())
 		}
 	}
+	// Content and hash rewritten together: the download cannot tell, but
+	// the audit trail recorded the hash each file was made with.
+	tamper(t, g, "evidence", `UPDATE evidence SET data = convert_to('%PDF-1.4 forged again', 'UTF8'), size = 21,
+		sha256 = sha256(convert_to('%PDF-1.4 forged again', 'UTF8')) WHERE claim_id = ?`, claim.ID)
+	tamper(t, g, "run_files", `UPDATE run_files SET data = data || '\x0a'::bytea, sha256 = sha256(data || '\x0a'::bytea) WHERE run_id = ? AND kind = 'journal'`, run.ID)
+	faults = checkFaults()
+	for _, want := range []string{"evidence 1 of claim " + claim.ID.String() + " differs from what its upload recorded",
+		"journal file of run " + id + " has another sha256 than its export recorded"} {
+		if !strings.Contains(faults, want) {
+			t.Errorf("the checks do not report %q:\n%s", want, faults)
+		}
+	}
+
 	if !strings.Contains(b.logs.String(), "stored file altered") {
 		t.Errorf("the refusals are not logged:\n%s", b.logs.String())
 	}
