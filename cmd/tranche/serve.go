@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/euregio/tranche/internal/access"
+	"github.com/euregio/tranche/internal/audit"
 	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/idempotency"
 	"github.com/euregio/tranche/outcomes"
@@ -98,8 +99,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 }
 
 // hourly does the background work once at start and then every hour,
-// until ctx ends: it releases the money of passed milestone deadlines and
-// forgets idempotency keys older than a day.
+// until ctx ends: it releases the money of passed milestone deadlines,
+// forgets idempotency keys older than a day and logs an audit anchor.
 func hourly(ctx context.Context, e *env, db *database.DB) {
 	svc := outcomes.NewService(db.Gorm, pooling.NewService(db.Gorm))
 	keys := idempotency.NewStore(db.Gorm)
@@ -117,6 +118,13 @@ func hourly(ctx context.Context, e *env, db *database.DB) {
 			e.log.Error("milestone expiry", "err", err)
 		case err == nil && res.Milestones > 0:
 			e.log.Info("milestone expiry", "milestones", res.Milestones, "trajectories", res.Trajectories, "released", res.Released.StringFixed(2))
+		}
+		// An anchor of the audit trail in the log, each hour: a log kept
+		// apart from the database serves as the file for check --anchor.
+		if a, ok, err := audit.Head(ctx, db.Gorm, time.Now()); err != nil && ctx.Err() == nil {
+			e.log.Error("audit anchor", "err", err)
+		} else if ok {
+			e.log.Info("audit anchor", "anchor", a.String())
 		}
 		select {
 		case <-ctx.Done():
