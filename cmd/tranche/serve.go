@@ -50,6 +50,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	warnIfPrivileged(ctx, e, db)
 	if *withDemo {
 		empty, err := databaseEmpty(ctx, db)
 		if err != nil {
@@ -96,6 +97,25 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// warnIfPrivileged logs a warning when the application's connection is a
+// superuser or owns tables: then nothing keeps it from switching off the
+// append-only guards.
+func warnIfPrivileged(ctx context.Context, e *env, db *database.DB) {
+	var role string
+	var super bool
+	var owned int
+	err := db.Pool.QueryRow(ctx, `SELECT current_user::text, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
+		(SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tableowner = current_user)`).Scan(&role, &super, &owned)
+	if err != nil {
+		e.log.Warn("could not check the application's database role", "err", err)
+		return
+	}
+	if super || owned > 0 {
+		e.log.Warn("the application's database role is a superuser or owns tables, so it could switch off the append-only guards; "+
+			"see docs/operations.md, Database roles", "role", role, "superuser", super, "tables_owned", owned)
+	}
 }
 
 // hourly does the background work once at start and then every hour,

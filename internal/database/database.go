@@ -36,6 +36,9 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 		cfg.MaxConns = 20
 	}
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	// No pgx tracer: a tracer sees every statement's arguments (names,
+	// BSNs, password hashes), and none may reach a log.
+	cfg.ConnConfig.Tracer = nil
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
