@@ -64,7 +64,7 @@ func GrantApp(ctx context.Context, db *sql.DB, role string) ([]Grant, error) {
 		SELECT c.relname, EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
 			WHERE t.tgrelid = c.oid AND p.proname = 'refuse_change' AND NOT t.tgisinternal) AS append_only
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+		WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
 		ORDER BY c.relname`)
 	if err != nil {
 		return nil, fmt.Errorf("grant: list tables: %w", err)
