@@ -49,16 +49,21 @@ func checkAuditChain(ctx context.Context, db *database.DB) checkResult {
 		return r
 	}
 	if len(broken) > 0 {
-		var parts []string
-		for _, b := range broken {
-			parts = append(parts, fmt.Sprintf("#%d %s", b.Seq, b.Reason))
-		}
-		r.Detail = fmt.Sprintf("%d of %d events do not match: %s", len(broken), checked, strings.Join(parts, "; "))
+		r.Detail = fmt.Sprintf("%d of %d events do not match: %s", len(broken), checked, describeBroken(broken))
 		return r
 	}
 	r.OK = true
 	r.Detail = fmt.Sprintf("%d events, chain intact", checked)
 	return r
+}
+
+// describeBroken lists broken events by sequence and reason, never content.
+func describeBroken(broken []audit.Broken) string {
+	parts := make([]string, len(broken))
+	for i, b := range broken {
+		parts[i] = fmt.Sprintf("#%d %s", b.Seq, b.Reason)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // checkAnchors verifies the trail against anchors kept outside the
@@ -71,11 +76,7 @@ func checkAnchors(ctx context.Context, db *database.DB, anchors []audit.Anchor) 
 		return r
 	}
 	if len(broken) > 0 {
-		var parts []string
-		for _, b := range broken {
-			parts = append(parts, fmt.Sprintf("#%d %s", b.Seq, b.Reason))
-		}
-		r.Detail = fmt.Sprintf("%d of %d anchors do not match: %s", len(broken), len(anchors), strings.Join(parts, "; "))
+		r.Detail = fmt.Sprintf("%d of %d anchors do not match: %s", len(broken), len(anchors), describeBroken(broken))
 		return r
 	}
 	r.OK = true
