@@ -17,7 +17,7 @@ import (
 
 // auditFixture appends events with chosen times through audit_append, so
 // the chain stays whole, and returns their seqs in order.
-func auditFixture(t *testing.T, e *testEnv) []int64 {
+func auditFixture(t *testing.T, e *testEnv, formula bool) []int64 {
 	t.Helper()
 	type ev struct {
 		at            string
@@ -33,6 +33,9 @@ func auditFixture(t *testing.T, e *testEnv) []int64 {
 		{"2005-07-31T22:30:00Z", "pagetest-anna", "claim.approve", "c1", `{}`}, // 1 August 00:30 CEST
 		{"2005-09-01T08:00:00Z", "pagetest-bert", "claim.approve", "c3", `{}`},
 		{"2005-10-01T08:00:00Z", "pagetest-anna", "contract.create", "k3", `{}`},
+	}
+	if formula {
+		evs = append(evs, ev{"2005-11-01T08:00:00Z", "=HYPERLINK(\"x\")", "claim.approve", "@c9", `{}`})
 	}
 	var seqs []int64
 	for _, v := range evs {
@@ -76,7 +79,7 @@ func relHref(page, rel string) string {
 func TestAuditTrailNewestFirstPagedBothWays(t *testing.T) {
 	e := newTestEnv(t)
 	e.user("audit@enschede.example", access.Auditor)
-	s := auditFixture(t, e)
+	s := auditFixture(t, e, false)
 	ts := httptest.NewServer(e.handler)
 	defer ts.Close()
 	o := &outcomeEnv{testEnv: e}
@@ -116,7 +119,7 @@ func TestAuditTrailFiltersZoneAndNames(t *testing.T) {
 	e := newTestEnv(t)
 	e.user("audit@enschede.example", access.Auditor)
 	e.user("staff@nowhere.example", access.CaseManager)
-	s := auditFixture(t, e)
+	s := auditFixture(t, e, true)
 	ts := httptest.NewServer(e.handler)
 	defer ts.Close()
 	o := &outcomeEnv{testEnv: e}
@@ -164,6 +167,11 @@ func TestAuditTrailFiltersZoneAndNames(t *testing.T) {
 	}
 	if got := column(rows, "occurred_at")[3]; got != "2005-01-15T12:00:00Z" {
 		t.Errorf("exported time = %q, want UTC RFC 3339", got)
+	}
+	// A label that looks like a formula is exported as text.
+	rows = readCSV(t, a, "/audit.csv?actor=HYPERLINK")
+	if len(rows) != 2 || column(rows, "actor")[0] != `'=HYPERLINK("x")` || column(rows, "entity_id")[0] != "'@c9" {
+		t.Errorf("audit export of a formula-like actor = %v", rows)
 	}
 	// Only who may read the trail may export it.
 	p := o.session(ts, "staff@nowhere.example")

@@ -158,6 +158,13 @@ func Browse(ctx context.Context, db *gorm.DB, f Query) (Trail, error) {
 	return out, err
 }
 
+// Count is how many events f selects (paging fields ignored).
+func Count(ctx context.Context, db *gorm.DB, f Query) (int64, error) {
+	var n int64
+	err := f.where(db.WithContext(ctx).Table("audit_events")).Count(&n).Error
+	return n, err
+}
+
 // Each calls fn with every event f selects, newest first, reading them from
 // the server as it goes (an export never holds the trail in memory). Paging
 // fields are ignored.
