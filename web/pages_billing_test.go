@@ -163,6 +163,9 @@ func TestBillingPagesRunCycle(t *testing.T) {
 	}
 	_, page = fin.get("/payment-runs?sort=period&per_page=1")
 	wantIn(t, page, "1–1 van 1", `href="/payment-runs.csv?sort=period"`)
+	if status, _ := b.session(ts, "staff@taalhuis.example").get("/payment-runs.csv"); status != http.StatusForbidden {
+		t.Errorf("a provider exporting the payment runs = %d, want 403", status)
+	}
 	for _, bad := range []string{"?state=nonsense", "?sort=id", "?per_page=0"} {
 		if status, _ := fin.get("/payment-runs" + bad); status != http.StatusUnprocessableEntity {
 			t.Errorf("GET /payment-runs%s = %d, want 422", bad, status)
