@@ -2,10 +2,10 @@ package billing
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"sort"
 
+	"github.com/euregio/tranche/internal/csvexport"
 	"github.com/euregio/tranche/internal/money"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -89,13 +89,14 @@ func JournalRows(run RunDetail) []JournalRow {
 }
 
 // BuildJournal writes the run's journal as CSV: the header and the rows,
-// amounts as 1234.50. It fails if the rows do not sum to the run's total to
+// amounts as 1234.50 (negative ones as -12.50, left as numbers), every
+// other cell that could start a formula escaped (see csvexport). It fails if the rows do not sum to the run's total to
 // transfer.
 func BuildJournal(run RunDetail) ([]byte, error) {
 	rows := JournalRows(run)
 	sum := decimal.Zero
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+	w := csvexport.NewWriter(&buf)
 	if err := w.Write(JournalHeader); err != nil {
 		return nil, err
 	}

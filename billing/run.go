@@ -488,6 +488,23 @@ type RunFilter struct {
 
 // ListRuns lists runs in id (creation) order, a page at a time; the second
 // result is the next page's cursor, "" on the last page.
+// RunSorts are the keys a list of payment runs may be sorted by.
+var RunSorts = database.NewSortKeys("id",
+	"created", "created_at",
+	"period", "period_start",
+	"state", "state",
+	"statements", "statement_count",
+	"total", "total_transfer")
+
+// SortedRuns calls fn with the runs f selects, sorted and paged as srt asks
+// (all of them, streamed, without a limit), and returns how many f selects.
+func (s *Service) SortedRuns(ctx context.Context, actor access.Actor, f RunFilter, srt database.Sort, fn func(Run) error) (int64, error) {
+	if err := actor.Require(access.ReadPayments); err != nil {
+		return 0, err
+	}
+	return database.Sorted(runQuery(ctx, s.db, f), RunSorts, srt, fn)
+}
+
 func (s *Service) ListRuns(ctx context.Context, actor access.Actor, f RunFilter) ([]Run, string, error) {
 	if err := actor.Require(access.ReadPayments); err != nil {
 		return nil, "", err

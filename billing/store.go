@@ -92,13 +92,17 @@ func updateRun(ctx context.Context, tx *gorm.DB, id uuid.UUID, cols map[string]a
 	return tx.WithContext(ctx).Model(&Run{}).Where("id = ?", id).Updates(cols).Error
 }
 
-func listRuns(ctx context.Context, db *gorm.DB, f RunFilter) ([]Run, error) {
-	q := db.WithContext(ctx).Model(&Run{})
+func runQuery(ctx context.Context, db *gorm.DB, f RunFilter) *gorm.DB {
+	q := db.WithContext(ctx).Table("payment_runs")
 	if len(f.States) > 0 {
 		q = q.Where("state IN ?", f.States)
 	}
+	return q
+}
+
+func listRuns(ctx context.Context, db *gorm.DB, f RunFilter) ([]Run, error) {
 	var out []Run
-	return out, f.Page.Apply(q, "id").Find(&out).Error
+	return out, f.Page.Apply(runQuery(ctx, db, f), "id").Find(&out).Error
 }
 
 // insertRun writes a gathered run: the run, its statements, lines and their

@@ -414,6 +414,37 @@ func (s *Service) ListContracts(ctx context.Context, actor access.Actor, f Contr
 	return items, next, nil
 }
 
+// ContractSorts are the keys a list of contracts may be sorted by.
+var ContractSorts = database.NewSortKeys("contracts.id",
+	"created", "contracts.created_at",
+	"reference", "contracts.reference",
+	"title", "contracts.title",
+	"provider", "providers.legal_name",
+	"start", "contracts.period_start",
+	"end", "contracts.period_end",
+	"ceiling", "contracts.ceiling",
+	"status", "contracts.status")
+
+// SortedContracts calls fn with the contracts f selects that actor may see,
+// sorted and paged as srt asks (all of them, streamed, without a limit), and
+// returns how many f selects in all. A provider user sees only its own
+// contracts, whatever the filter says.
+func (s *Service) SortedContracts(ctx context.Context, actor access.Actor, f ContractFilter, srt database.Sort, fn func(Contract) error) (int64, error) {
+	if err := actor.Require(access.ReadContracts); err != nil {
+		return 0, err
+	}
+	if actor.IsProvider() {
+		if f.ProviderID != nil && !actor.OwnsProvider(*f.ProviderID) {
+			return 0, nil
+		}
+		f.ProviderID = actor.ProviderID
+	}
+	if f.Status != "" && !validStatus(f.Status) {
+		return 0, fault.Invalid(fault.Field("status", "status_unknown", "choose from draft, active, suspended, ended"))
+	}
+	return database.Sorted(contractQuery(ctx, s.db, f), ContractSorts, srt, fn)
+}
+
 func validStatus(st Status) bool {
 	for _, s := range Statuses {
 		if s == st {

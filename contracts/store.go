@@ -215,7 +215,7 @@ func findContract(ctx context.Context, tx *gorm.DB, id uuid.UUID, lock bool) (Co
 	return c, err
 }
 
-func listContracts(ctx context.Context, tx *gorm.DB, f ContractFilter) ([]Contract, error) {
+func contractQuery(ctx context.Context, tx *gorm.DB, f ContractFilter) *gorm.DB {
 	q := tx.WithContext(ctx).Table("contracts").Select(contractSelect).
 		Joins("JOIN providers ON providers.id = contracts.provider_id")
 	if f.ProviderID != nil {
@@ -224,8 +224,12 @@ func listContracts(ctx context.Context, tx *gorm.DB, f ContractFilter) ([]Contra
 	if f.Status != "" {
 		q = q.Where("contracts.status = ?", f.Status)
 	}
+	return q
+}
+
+func listContracts(ctx context.Context, tx *gorm.DB, f ContractFilter) ([]Contract, error) {
 	var out []Contract
-	err := f.Page.Apply(q, "contracts.id").Find(&out).Error
+	err := f.Page.Apply(contractQuery(ctx, tx, f), "contracts.id").Find(&out).Error
 	return out, err
 }
 

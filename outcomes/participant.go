@@ -3,6 +3,7 @@ package outcomes
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -209,27 +210,57 @@ func (s *Service) GetParticipant(ctx context.Context, actor access.Actor, id uui
 
 // ParticipantFilter narrows a list.
 type ParticipantFilter struct {
-	Page  database.Page
-	Query string // reference, or part of the name (only for who may see names)
+	Page database.Page
+	// Query matches a participant's reference (part of it, any case) and,
+	// for who may see personal data, part of the name regardless of accents
+	// and case ("celik" finds "Çelik") or the BSN (all nine digits).
+	Query string
 }
 
-// ListParticipants lists the participants actor may see.
-func (s *Service) ListParticipants(ctx context.Context, actor access.Actor, f ParticipantFilter) ([]ParticipantView, string, error) {
+// ParticipantSorts are the keys a list of participants may be sorted by;
+// "name" only for who may see names.
+var ParticipantSorts = database.NewSortKeys("p.id",
+	"reference", "p.reference",
+	"registered", "p.created_at",
+	"name", "search_fold(p.family_name || ' ' || p.given_names)")
+
+var nineDigits = regexp.MustCompile(`^[0-9]{9}$`)
+
+// participantQuery selects the participants actor may see that f matches,
+// and says whether actor sees their personal data.
+func (s *Service) participantQuery(ctx context.Context, actor access.Actor, f ParticipantFilter) (*gorm.DB, bool, error) {
 	if err := actor.Require(access.ReadParticipants); err != nil {
-		return nil, "", err
+		return nil, false, err
 	}
 	q := s.db.WithContext(ctx).Table("participants p").Select("p.*")
 	if actor.IsProvider() {
 		q = q.Where(`EXISTS (SELECT 1 FROM trajectories t WHERE t.participant_id = p.id AND t.provider_id = ? AND t.state IN ('referred', 'active'))`, *actor.ProviderID)
 	}
 	personal := actor.Can(access.ReadPersonalData)
-	if f.Query != "" {
-		like := "%" + strings.ToLower(f.Query) + "%"
-		if personal {
-			q = q.Where("lower(p.reference) LIKE ? OR lower(p.given_names || ' ' || p.family_name) LIKE ?", like, like)
-		} else {
-			q = q.Where("lower(p.reference) LIKE ?", like)
+	if query := strings.TrimSpace(f.Query); query != "" {
+		like := "%" + likeEscape(query) + "%"
+		switch {
+		case personal && nineDigits.MatchString(query):
+			q = q.Where("p.bsn = ? OR p.reference ILIKE ?", query, like)
+		case personal:
+			q = q.Where("p.reference ILIKE ? OR search_fold(p.given_names || ' ' || p.family_name) LIKE search_fold(?)", like, like)
+		default:
+			q = q.Where("p.reference ILIKE ?", like)
 		}
+	}
+	return q, personal, nil
+}
+
+// likeEscape makes s match itself inside a LIKE pattern.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}
+
+// ListParticipants lists the participants actor may see.
+func (s *Service) ListParticipants(ctx context.Context, actor access.Actor, f ParticipantFilter) ([]ParticipantView, string, error) {
+	q, personal, err := s.participantQuery(ctx, actor, f)
+	if err != nil {
+		return nil, "", err
 	}
 	var rows []Participant
 	if err := f.Page.Apply(q, "p.id").Find(&rows).Error; err != nil {
@@ -241,4 +272,19 @@ func (s *Service) ListParticipants(ctx context.Context, actor access.Actor, f Pa
 		out[i] = p.view(personal)
 	}
 	return out, next, nil
+}
+
+// SortedParticipants calls fn with the participants f matches that actor may
+// see, sorted and paged as srt asks (all of them, streamed, without a limit),
+// as actor may see them, and returns how many f matches in all. Sorting by
+// name needs the right to see names.
+func (s *Service) SortedParticipants(ctx context.Context, actor access.Actor, f ParticipantFilter, srt database.Sort, fn func(ParticipantView) error) (int64, error) {
+	q, personal, err := s.participantQuery(ctx, actor, f)
+	if err != nil {
+		return 0, err
+	}
+	if srt.Key == "name" && !personal {
+		return 0, fault.Invalid(fault.Field("sort", "sort_unknown", "this list cannot be sorted by that"))
+	}
+	return database.Sorted(q, ParticipantSorts, srt, func(p Participant) error { return fn(p.view(personal)) })
 }

@@ -468,6 +468,40 @@ func (s *Service) ListTrajectories(ctx context.Context, actor access.Actor, f Tr
 	return rows, next, nil
 }
 
+// TrajectorySorts are the keys a list of trajectories may be sorted by.
+var TrajectorySorts = database.NewSortKeys("t.id",
+	"referred", "t.referred_at",
+	"reference", "p.reference",
+	"product", "t.product_code",
+	"state", "t.state",
+	"start", "t.start_date",
+	"end", "t.end_date",
+	"price", "t.price")
+
+// SortedTrajectories calls fn with the trajectories f selects that actor
+// may see, sorted and paged as srt asks (all of them, streamed, without a
+// limit), and returns how many f selects in all. A provider sees only its own.
+func (s *Service) SortedTrajectories(ctx context.Context, actor access.Actor, f TrajectoryFilter, srt database.Sort, fn func(TrajectoryRow) error) (int64, error) {
+	if err := actor.Require(access.ReadTrajectories); err != nil {
+		return 0, err
+	}
+	q := s.db.WithContext(ctx).Table("trajectories t").Select("t.*, p.reference AS participant_reference").
+		Joins("JOIN participants p ON p.id = t.participant_id")
+	if actor.IsProvider() {
+		q = q.Where("t.provider_id = ?", *actor.ProviderID)
+	}
+	if f.State != "" {
+		q = q.Where("t.state = ?", f.State)
+	}
+	if f.ParticipantID != nil {
+		q = q.Where("t.participant_id = ?", *f.ParticipantID)
+	}
+	if f.ContractID != nil {
+		q = q.Where("t.contract_id = ?", *f.ContractID)
+	}
+	return database.Sorted(q, TrajectorySorts, srt, fn)
+}
+
 func dateOf(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }

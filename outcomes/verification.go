@@ -310,6 +310,39 @@ func (s *Service) ListClaims(ctx context.Context, actor access.Actor, f ClaimFil
 	return rows, next, nil
 }
 
+// ClaimSorts are the keys a list of claims may be sorted by.
+var ClaimSorts = database.NewSortKeys("c.id",
+	"submitted", "c.submitted_at",
+	"reference", "p.reference",
+	"milestone", "m.name",
+	"provider", "pr.legal_name",
+	"achieved", "c.achieved_on",
+	"amount", "c.amount",
+	"state", "c.state",
+	"due", "c.due_on")
+
+// SortedClaims calls fn with the claims f selects that actor may see, in
+// the order and on the page srt asks for (all of them, streamed, when it
+// has no limit), and returns how many f selects in all. It applies the
+// same rules as ListClaims: a provider sees only its own.
+func (s *Service) SortedClaims(ctx context.Context, actor access.Actor, f ClaimFilter, srt database.Sort, fn func(ClaimRow) error) (int64, error) {
+	if err := actor.Require(access.ReadClaims); err != nil {
+		return 0, err
+	}
+	q := s.claimRows(ctx, actor)
+	if len(f.States) > 0 {
+		q = q.Where("c.state IN ?", f.States)
+	}
+	if f.TrajectoryID != nil {
+		q = q.Where("c.trajectory_id = ?", *f.TrajectoryID)
+	}
+	return database.Sorted(q, ClaimSorts, srt, func(r ClaimRow) error {
+		one := []ClaimRow{r}
+		s.markOverdue(one)
+		return fn(one[0])
+	})
+}
+
 // Queue is the verifier's work: claims waiting for a decision, the earliest
 // due first, overdue ones marked.
 func (s *Service) Queue(ctx context.Context, actor access.Actor, limit int) ([]ClaimRow, error) {

@@ -2,11 +2,11 @@ package pooling
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"time"
 
 	"github.com/euregio/tranche/internal/access"
+	"github.com/euregio/tranche/internal/csvexport"
 	"github.com/euregio/tranche/internal/money"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -118,9 +118,10 @@ var ReportCSVHeader = []string{"budget_id", "budget", "funding_stream_id", "fund
 	"allocated", "committed", "payable", "paid", "clawback_receivable", "released", "clawed_back", "available"}
 
 // WriteReportCSV writes the report as CSV: a header, a row per line and a
-// final row "total"; amounts as 1234.50.
+// final row "total"; amounts as 1234.50, text cells that could start a
+// formula escaped (see csvexport).
 func WriteReportCSV(w io.Writer, r Report) error {
-	cw := csv.NewWriter(w)
+	cw := csvexport.NewWriter(w)
 	if err := cw.Write(ReportCSVHeader); err != nil {
 		return err
 	}

@@ -1,10 +1,15 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // Europe/Amsterdam wherever the binary runs
 
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/audit"
@@ -16,16 +21,18 @@ func (s *Server) registerAdminPages(g *gin.RouterGroup) {
 	g.GET("/admin/users", s.usersPage)
 	g.POST("/admin/users", s.createUser)
 	g.GET("/audit", s.auditPage)
+	g.GET("/audit.csv", s.auditCSV)
 }
 
 func (s *Server) adminWaiting(ctx context.Context, a access.Actor) ([]waitingItem, error) {
 	var out []waitingItem
 	if a.Can(access.ReadAudit) {
-		entries, err := audit.List(ctx, s.db.Gorm, audit.Filter{Since: time.Now().Add(-24 * time.Hour), Limit: 1000})
+		// Counted, not listed: a list stops at its limit and undercounts a busy day.
+		n, err := audit.Count(ctx, s.db.Gorm, audit.Query{From: time.Now().Add(-24 * time.Hour)})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, waitingItem{Key: "home.audit_today", Count: int64(len(entries)), Href: "/audit"})
+		out = append(out, waitingItem{Key: "home.audit_today", Count: n, Href: "/audit"})
 	}
 	if a.Can(access.ManageUsers) {
 		users, err := s.access.ListUsers(ctx, a)
@@ -96,28 +103,191 @@ func (s *Server) createUser(c *gin.Context) {
 
 type auditPage struct {
 	basePage
-	Entries []audit.Entry
-	Entity  string
-	Next    int64
+	Trail               audit.Trail
+	Actions             []string
+	Entity, Who, Action string
+	From, To            string
+	query               url.Values
+}
+
+// amsterdam is the zone the audit trail shows its times in.
+var amsterdam = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		panic(err) // time/tzdata is linked in, so this cannot happen
+	}
+	return loc
+}()
+
+// When is an event's time in Europe/Amsterdam with the zone's abbreviation
+// (CET or CEST).
+func (p auditPage) When(t time.Time) string { return t.In(amsterdam).Format("02-01-2006 15:04:05 MST") }
+
+// ActionName is an action's name in the page's language, the action itself
+// when it has no message.
+func (p auditPage) ActionName(action string) string {
+	key := "audit.act." + action
+	if msg := p.T(key); msg != key {
+		return msg
+	}
+	return action
+}
+
+// JSON prints a before or after value readably, "" when there is none.
+func (p auditPage) JSON(raw []byte) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, raw, "", "  "); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+func (p auditPage) link(path string, set func(url.Values)) string {
+	v := url.Values{}
+	for k, vs := range p.query {
+		v[k] = vs
+	}
+	if set != nil {
+		set(v)
+	}
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
+
+// OlderHref and NewerHref page the trail; "" at its ends.
+func (p auditPage) OlderHref() string {
+	if !p.Trail.Older {
+		return ""
+	}
+	seq := int64(0)
+	if n := len(p.Trail.Entries); n > 0 {
+		seq = p.Trail.Entries[n-1].Seq
+	}
+	return p.link("/audit", func(v url.Values) { v.Set("before", strconv.FormatInt(seq, 10)) })
+}
+
+// NewerHref is the page of newer events.
+func (p auditPage) NewerHref() string {
+	if !p.Trail.Newer {
+		return ""
+	}
+	if len(p.Trail.Entries) == 0 {
+		return p.link("/audit", nil)
+	}
+	return p.link("/audit", func(v url.Values) { v.Set("after", strconv.FormatInt(p.Trail.Entries[0].Seq, 10)) })
+}
+
+// CSVHref exports every event the filters select.
+func (p auditPage) CSVHref() string { return p.link("/audit.csv", nil) }
+
+const auditPerPage = 50
+
+// auditQuery reads the trail's filters and page from the request; the
+// period's dates are days in Europe/Amsterdam, the end day included.
+func auditQuery(c *gin.Context) (audit.Query, url.Values, error) {
+	var f audit.Query
+	var errs fault.Fields
+	kept := url.Values{}
+	for _, name := range []string{"actor", "action", "entity", "from", "to"} {
+		if v := strings.TrimSpace(c.Query(name)); v != "" {
+			kept.Set(name, v)
+		}
+	}
+	f.Actor, f.Action = kept.Get("actor"), kept.Get("action")
+	if e := kept.Get("entity"); e != "" {
+		f.EntityType, f.EntityID, _ = strings.Cut(e, "/")
+	}
+	day := func(name string) time.Time {
+		v := kept.Get(name)
+		if v == "" {
+			return time.Time{}
+		}
+		d, err := time.ParseInLocation(time.DateOnly, v, amsterdam)
+		if err != nil || d.Year() < 1900 || d.Year() > 9999 {
+			errs.Add(name, "invalid_date", "a date such as 2005-03-31")
+			return time.Time{}
+		}
+		return d
+	}
+	f.From = day("from")
+	if to := day("to"); !to.IsZero() {
+		f.Until = to.AddDate(0, 0, 1)
+	}
+	if !f.From.IsZero() && !f.Until.IsZero() && !f.From.Before(f.Until) {
+		errs.Add("to", "before_start", "the end lies before the start")
+	}
+	seq := func(name string) int64 {
+		v := c.Query(name)
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			errs.Add(name, "invalid_cursor", "not a position in the audit trail")
+		}
+		return n
+	}
+	f.Before, f.After = seq("before"), seq("after")
+	if f.Before > 0 && f.After > 0 {
+		errs.Add("after", "invalid_cursor", "page either before or after an event")
+	}
+	f.Limit = auditPerPage
+	if v := c.Query("per_page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			errs.Add("per_page", "out_of_range", "between 1 and 500")
+		}
+		f.Limit = n
+		kept.Set("per_page", v)
+	}
+	return f, kept, errs.Err()
 }
 
 func (s *Server) auditPage(c *gin.Context) {
-	p := &auditPage{basePage: s.base(c, "audit.title"), Entity: c.Query("entity")}
+	p := &auditPage{basePage: s.base(c, "audit.title"), Actions: auditActions}
 	if err := p.Actor.Require(access.ReadAudit); err != nil {
 		s.pageError(c, err)
 		return
 	}
-	f := audit.Filter{Limit: 100}
-	if p.Entity != "" {
-		f.EntityType, f.EntityID, _ = strings.Cut(p.Entity, "/")
-	}
-	entries, err := audit.List(c.Request.Context(), s.db.Gorm, f)
+	f, kept, err := auditQuery(c)
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	p.Entries = entries
+	p.query = kept
+	p.Entity, p.Who, p.Action, p.From, p.To = kept.Get("entity"), kept.Get("actor"), kept.Get("action"), kept.Get("from"), kept.Get("to")
+	if p.Trail, err = audit.Browse(c.Request.Context(), s.db.Gorm, f); err != nil {
+		s.pageError(c, err)
+		return
+	}
 	s.render(c, http.StatusOK, "audit", p)
+}
+
+// auditCSV exports every event the trail's filters select, newest first,
+// streamed; times in UTC (RFC 3339), before and after as JSON.
+func (s *Server) auditCSV(c *gin.Context) {
+	a, _ := actorOf(c)
+	if err := a.Require(access.ReadAudit); err != nil {
+		s.pageError(c, err)
+		return
+	}
+	f, _, err := auditQuery(c)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	header := []string{"seq", "occurred_at", "actor", "action", "entity_type", "entity_id", "before", "after", "request_id"}
+	s.streamCSV(c, "audit-trail.csv", header, func(write func([]string) error) error {
+		return audit.Each(c.Request.Context(), s.db.Gorm, f, func(e audit.Entry) error {
+			return write([]string{strconv.FormatInt(e.Seq, 10), e.OccurredAt.UTC().Format(time.RFC3339Nano), e.Actor, e.Action,
+				e.EntityType, e.EntityID, string(e.Before), string(e.After), e.RequestID})
+		})
+	})
 }
 
 // formErrorsOf turns a domain error into messages beside the fields; an

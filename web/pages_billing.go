@@ -4,12 +4,14 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/euregio/tranche/billing"
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/fault"
+	"github.com/euregio/tranche/internal/money"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -18,6 +20,7 @@ import (
 // registerBillingPages adds the payment run and statement pages.
 func (s *Server) registerBillingPages(g *gin.RouterGroup) {
 	g.GET("/payment-runs", s.paymentRunsPage)
+	g.GET("/payment-runs.csv", s.paymentRunsCSV)
 	g.POST("/payment-runs", s.createPaymentRun)
 	g.GET("/payment-runs/:id", s.paymentRunPage)
 	g.GET("/payment-runs/:id/progress", s.paymentRunProgress)
@@ -232,8 +235,20 @@ type paymentRunsPage struct {
 	Runs     []billing.Run
 	States   []billing.RunState
 	State    string
-	Next     string
 	MayWrite bool
+	List     *listView
+}
+
+// paymentRunsList reads the payment runs list's filter, sort and page.
+func paymentRunsList(c *gin.Context) (billing.RunFilter, *listView, error) {
+	var f billing.RunFilter
+	states, err := parseRunStates(c.Query("state"))
+	if err != nil {
+		return f, nil, err
+	}
+	f.States = states
+	l, err := parseList(c, "/payment-runs", billing.RunSorts, "state")
+	return f, l, err
 }
 
 func (s *Server) paymentRunsPage(c *gin.Context) {
@@ -248,16 +263,20 @@ func (s *Server) showPaymentRuns(c *gin.Context, status int, fill func(*paymentR
 		return
 	}
 	p.MayWrite = billingWrites(a)
-	f := billing.RunFilter{}
-	if states, err := parseRunStates(c.Query("state")); err == nil && len(states) == 1 {
-		p.State, f.States = string(states[0]), states
-	}
-	var err error
-	if f.Page, err = database.ParsePage(billingPerPage, c.Query("cursor")); err != nil {
+	f, l, err := paymentRunsList(c)
+	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	if p.Runs, p.Next, err = s.billing.ListRuns(c.Request.Context(), a, f); err != nil {
+	if len(f.States) == 1 {
+		p.State = string(f.States[0])
+	}
+	p.List = l
+	p.Runs = nil
+	if l.Total, err = s.billing.SortedRuns(c.Request.Context(), a, f, l.Sort, func(r billing.Run) error {
+		p.Runs = append(p.Runs, r)
+		return nil
+	}); err != nil {
 		s.pageError(c, err)
 		return
 	}
@@ -270,6 +289,24 @@ func (s *Server) showPaymentRuns(c *gin.Context, status int, fill func(*paymentR
 		fill(p)
 	}
 	s.render(c, status, "billing_runs", p)
+}
+
+// paymentRunsCSV exports the payment runs list as filtered and sorted.
+func (s *Server) paymentRunsCSV(c *gin.Context) {
+	a, _ := actorOf(c)
+	f, l, err := paymentRunsList(c)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	header := []string{"id", "period_start", "period_end", "state", "statement_count", "total_transfer", "created_by", "created_at"}
+	s.streamCSV(c, "payment-runs.csv", header, func(write func([]string) error) error {
+		_, err := s.billing.SortedRuns(c.Request.Context(), a, f, l.exportSort(), func(r billing.Run) error {
+			return write([]string{r.ID.String(), csvDate(r.PeriodStart), csvDate(r.PeriodEnd), string(r.State), strconv.Itoa(r.StatementCount),
+				money.String(r.TotalTransfer), r.CreatedByLabel, r.CreatedAt.UTC().Format(time.RFC3339)})
+		})
+		return err
+	})
 }
 
 func (s *Server) createPaymentRun(c *gin.Context) {

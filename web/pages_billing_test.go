@@ -153,6 +153,24 @@ func TestBillingPagesRunCycle(t *testing.T) {
 	if _, page = fin.get("/payment-runs?state=draft"); strings.Contains(page, `href="`+loc+`"`) {
 		t.Error("the paid run is listed among the drafts")
 	}
+	// The list's export honours its filter; an unknown state or sort key is a 422.
+	runID := strings.TrimPrefix(loc, "/payment-runs/")
+	if rows := readCSV(t, fin, "/payment-runs.csv?state=paid&sort=total&dir=desc"); len(rows) != 2 || rows[1][0] != runID || rows[1][3] != "paid" {
+		t.Errorf("export of paid runs = %v, want the one run", rows)
+	}
+	if rows := readCSV(t, fin, "/payment-runs.csv?state=draft"); len(rows) != 1 {
+		t.Errorf("export of draft runs = %v, want the header alone", rows)
+	}
+	_, page = fin.get("/payment-runs?sort=period&per_page=1")
+	wantIn(t, page, "1–1 van 1", `href="/payment-runs.csv?sort=period"`)
+	if status, _ := b.session(ts, "staff@taalhuis.example").get("/payment-runs.csv"); status != http.StatusForbidden {
+		t.Errorf("a provider exporting the payment runs = %d, want 403", status)
+	}
+	for _, bad := range []string{"?state=nonsense", "?sort=id", "?per_page=0"} {
+		if status, _ := fin.get("/payment-runs" + bad); status != http.StatusUnprocessableEntity {
+			t.Errorf("GET /payment-runs%s = %d, want 422", bad, status)
+		}
+	}
 
 	// A new claim, a new draft, cancelled with a reason.
 	b.approvedIntake(b.contract, b.provider)

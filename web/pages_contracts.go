@@ -24,6 +24,7 @@ func (s *Server) registerContractsPages(g *gin.RouterGroup) {
 	g.GET("/providers", s.providersPage)
 	g.POST("/providers", s.registerProvider)
 	g.GET("/contracts", s.contractsPage)
+	g.GET("/contracts.csv", s.contractsCSV)
 	g.GET("/contracts/new", s.newContractPage)
 	g.POST("/contracts/new", s.createContract)
 	g.GET("/contracts/:id", s.contractPage)
@@ -34,7 +35,6 @@ func (s *Server) registerContractsPages(g *gin.RouterGroup) {
 // The longest lists the pages show at once; the contracts list pages on.
 const (
 	contractsPickLimit = database.MaxLimit
-	contractsPerPage   = 100
 	// maxMilestoneRows bounds the schedule editor, so that a posted form
 	// cannot make the server build an endless page.
 	maxMilestoneRows     = 30
@@ -199,23 +199,34 @@ type contractsPage struct {
 	Alerts    []contracts.Alert
 	Statuses  []contracts.Status
 	Status    string
-	Next      string // cursor of the next page, "" on the last
+	List      *listView
+}
+
+// contractsList reads the contracts list's filter, sort and page.
+func contractsList(c *gin.Context) (contracts.ContractFilter, *listView, error) {
+	f := contracts.ContractFilter{Status: contracts.Status(c.Query("status"))}
+	l, err := parseList(c, "/contracts", contracts.ContractSorts, "status")
+	return f, l, err
 }
 
 func (s *Server) contractsPage(c *gin.Context) {
 	ctx := c.Request.Context()
 	p := &contractsPage{contractsBase: s.contractsBase(c, "contracts.list.title"), Statuses: contracts.Statuses, Status: c.Query("status")}
-	page, err := database.ParsePage(contractsPerPage, c.Query("cursor"))
+	f, l, err := contractsList(c)
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	items, next, err := s.contracts.ListContracts(ctx, *p.Actor, contracts.ContractFilter{Status: contracts.Status(p.Status), Page: page})
+	p.List = l
+	var items []contracts.Contract
+	l.Total, err = s.contracts.SortedContracts(ctx, *p.Actor, f, l.Sort, func(ct contracts.Contract) error {
+		items = append(items, ct)
+		return nil
+	})
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	p.Next = next
 	for _, ct := range items {
 		sp, err := s.contractSpending(c, ct)
 		if err != nil {
@@ -229,6 +240,24 @@ func (s *Server) contractsPage(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, "contracts_list", p)
+}
+
+// contractsCSV exports the contracts list as filtered and sorted.
+func (s *Server) contractsCSV(c *gin.Context) {
+	a, _ := actorOf(c)
+	f, l, err := contractsList(c)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	header := []string{"id", "reference", "title", "provider", "period_start", "period_end", "status", "ceiling", "capacity"}
+	s.streamCSV(c, "contracts.csv", header, func(write func([]string) error) error {
+		_, err := s.contracts.SortedContracts(c.Request.Context(), a, f, l.exportSort(), func(ct contracts.Contract) error {
+			return write([]string{ct.ID.String(), ct.Reference, ct.Title, ct.ProviderName, csvDate(ct.PeriodStart), csvDate(ct.PeriodEnd),
+				string(ct.Status), money.String(ct.Ceiling), strconv.Itoa(ct.Capacity)})
+		})
+		return err
+	})
 }
 
 // contractSpending is a contract's money against its ceiling, from pooling's figures.

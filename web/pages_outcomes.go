@@ -16,6 +16,7 @@ import (
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/fault"
+	"github.com/euregio/tranche/internal/money"
 	"github.com/euregio/tranche/outcomes"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -25,12 +26,14 @@ import (
 // registerOutcomesPages adds the participant, trajectory, claim and verification pages.
 func (s *Server) registerOutcomesPages(g *gin.RouterGroup) {
 	g.GET("/participants", s.participantsPage)
+	g.GET("/participants.csv", s.participantsCSV)
 	g.POST("/participants", s.registerParticipant)
 	g.GET("/participants/:id", s.participantPage)
 	g.POST("/participants/:id/refer", s.referParticipant)
 
 	g.GET("/referrals", s.referralsPage)
 	g.GET("/trajectories", s.trajectoriesPage)
+	g.GET("/trajectories.csv", s.trajectoriesCSV)
 	g.GET("/trajectories/:id", s.trajectoryPage)
 	g.POST("/trajectories/:id/start", s.startTrajectory)
 	g.POST("/trajectories/:id/decline", s.declineTrajectory)
@@ -38,6 +41,7 @@ func (s *Server) registerOutcomesPages(g *gin.RouterGroup) {
 	g.POST("/trajectories/:id/claims", s.submitClaim)
 
 	g.GET("/claims", s.claimsPage)
+	g.GET("/claims.csv", s.claimsCSV)
 	g.GET("/claims/:id", s.claimPage)
 	g.GET("/claims/:id/evidence/:n", s.evidenceDownload)
 	for _, action := range []string{"approve", "reject", "request_changes", "resubmit", "object", "revoke"} {
@@ -272,8 +276,10 @@ type participantsPage struct {
 	outcomesBase
 	Participants []outcomes.ParticipantView
 	Query        string
-	Next         string
 	Genders      []string
+	List         *listView
+	// Personal: the reader sees names and BSNs.
+	Personal bool
 }
 
 var outcomesGenders = []string{"female", "male", "other", "unknown"}
@@ -284,22 +290,55 @@ func (s *Server) participantsPage(c *gin.Context) {
 
 func (s *Server) showParticipants(c *gin.Context, status int, fill func(*participantsPage)) {
 	p := &participantsPage{outcomesBase: s.outcomesBase(c, "outcomes.participants.title"), Query: strings.TrimSpace(c.Query("q")), Genders: outcomesGenders}
-	page, err := database.ParsePage(outcomesPerPage, c.Query("cursor"))
+	p.Personal = p.Actor.Can(access.ReadPersonalData)
+	l, err := parseList(c, "/participants", outcomes.ParticipantSorts, "q")
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	rows, next, err := s.outcomes.ListParticipants(c.Request.Context(), *p.Actor, outcomes.ParticipantFilter{Page: page, Query: p.Query})
+	p.List = l
+	l.Total, err = s.outcomes.SortedParticipants(c.Request.Context(), *p.Actor, outcomes.ParticipantFilter{Query: p.Query}, l.Sort,
+		func(v outcomes.ParticipantView) error {
+			p.Participants = append(p.Participants, v)
+			return nil
+		})
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	p.Participants, p.Next = rows, next
 	p.Form["gender"] = "unknown"
 	if fill != nil {
 		fill(p)
 	}
 	s.render(c, status, "outcomes_participants", p)
+}
+
+// participantsCSV exports the participants list as searched and sorted;
+// names, dates of birth and BSNs only for who may see them.
+func (s *Server) participantsCSV(c *gin.Context) {
+	a, _ := actorOf(c)
+	l, err := parseList(c, "/participants", outcomes.ParticipantSorts, "q")
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	header := []string{"id", "reference", "registered_at"}
+	personal := a.Can(access.ReadPersonalData)
+	if personal {
+		header = append(header, "given_names", "family_name", "date_of_birth", "gender", "bsn", "arrival_date", "status_group")
+	}
+	s.streamCSV(c, "participants.csv", header, func(write func([]string) error) error {
+		_, err := s.outcomes.SortedParticipants(c.Request.Context(), a, outcomes.ParticipantFilter{Query: strings.TrimSpace(c.Query("q"))},
+			l.exportSort(), func(v outcomes.ParticipantView) error {
+				row := []string{v.ID.String(), v.Reference, v.CreatedAt.UTC().Format(time.RFC3339)}
+				if personal && v.Personal != nil {
+					d := v.Personal
+					row = append(row, d.GivenNames, d.FamilyName, csvDateOf(d.DateOfBirth), d.Gender, d.BSN, csvDateOf(d.ArrivalDate), d.StatusGroup)
+				}
+				return write(row)
+			})
+		return err
+	})
 }
 
 var outcomesParticipantFields = []string{"given_names", "family_name", "date_of_birth", "gender", "bsn", "arrival_date", "status_group"}
@@ -541,23 +580,35 @@ type trajectoriesPage struct {
 	Contracts    map[uuid.UUID]string
 	States       []string
 	State        string
-	Next         string
+	List         *listView
 }
 
 var outcomesTrajectoryStates = []string{outcomes.Referred, outcomes.Active, outcomes.Completed, outcomes.Terminated, outcomes.Declined}
 
+// trajectoriesList reads the trajectories list's filter, sort and page.
+func trajectoriesList(c *gin.Context) (outcomes.TrajectoryFilter, *listView, error) {
+	f := outcomes.TrajectoryFilter{State: c.Query("state")}
+	if f.State != "" && !slices.Contains(outcomesTrajectoryStates, f.State) {
+		return f, nil, fault.Invalid(fault.Field("state", "state_unknown", "no such state"))
+	}
+	l, err := parseList(c, "/trajectories", outcomes.TrajectorySorts, "state")
+	return f, l, err
+}
+
 func (s *Server) trajectoriesPage(c *gin.Context) {
 	ctx := c.Request.Context()
 	p := &trajectoriesPage{outcomesBase: s.outcomesBase(c, "outcomes.trajectories.title"), States: outcomesTrajectoryStates, State: c.Query("state")}
-	if !slices.Contains(outcomesTrajectoryStates, p.State) {
-		p.State = ""
-	}
-	page, err := database.ParsePage(outcomesPerPage, c.Query("cursor"))
+	f, l, err := trajectoriesList(c)
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	if p.Trajectories, p.Next, err = s.outcomes.ListTrajectories(ctx, *p.Actor, outcomes.TrajectoryFilter{Page: page, State: p.State}); err != nil {
+	p.List = l
+	l.Total, err = s.outcomes.SortedTrajectories(ctx, *p.Actor, f, l.Sort, func(r outcomes.TrajectoryRow) error {
+		p.Trajectories = append(p.Trajectories, r)
+		return nil
+	})
+	if err != nil {
 		s.pageError(c, err)
 		return
 	}
@@ -566,6 +617,28 @@ func (s *Server) trajectoriesPage(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, "outcomes_trajectories", p)
+}
+
+// trajectoriesCSV exports the trajectories list as filtered and sorted.
+func (s *Server) trajectoriesCSV(c *gin.Context) {
+	a, _ := actorOf(c)
+	f, l, err := trajectoriesList(c)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	header := []string{"id", "participant_reference", "contract_id", "product_code", "state", "referred_at", "start_date", "end_date", "price"}
+	s.streamCSV(c, "trajectories.csv", header, func(write func([]string) error) error {
+		_, err := s.outcomes.SortedTrajectories(c.Request.Context(), a, f, l.exportSort(), func(r outcomes.TrajectoryRow) error {
+			price := ""
+			if r.Price != nil {
+				price = money.String(*r.Price)
+			}
+			return write([]string{r.ID.String(), r.ParticipantReference, r.ContractID.String(), r.ProductCode, r.State,
+				r.ReferredAt.UTC().Format(time.RFC3339), csvDateOf(r.StartDate), csvDateOf(r.EndDate), price})
+		})
+		return err
+	})
 }
 
 // trajectoryMilestoneRow is a milestone of a trajectory with its latest claim,
@@ -743,31 +816,60 @@ type claimsPage struct {
 	Claims []outcomes.ClaimRow
 	States []string
 	State  string
-	Next   string
+	List   *listView
 }
 
 var outcomesClaimStates = []string{outcomes.Submitted, outcomes.ChangesRequested, outcomes.AwaitingSecondApproval, outcomes.Approved,
 	outcomes.Rejected, outcomes.Objected, outcomes.Paid, outcomes.Revoked}
 
+// claimsList reads the claims list's filter, sort and page.
+func claimsList(c *gin.Context) (outcomes.ClaimFilter, *listView, error) {
+	var f outcomes.ClaimFilter
+	if st := c.Query("status"); st != "" {
+		if !slices.Contains(outcomesClaimStates, st) {
+			return f, nil, fault.Invalid(fault.Field("status", "state_unknown", "no such state"))
+		}
+		f.States = []string{st}
+	}
+	l, err := parseList(c, "/claims", outcomes.ClaimSorts, "status")
+	return f, l, err
+}
+
 func (s *Server) claimsPage(c *gin.Context) {
 	p := &claimsPage{outcomesBase: s.outcomesBase(c, "outcomes.claims.title"), States: outcomesClaimStates, State: c.Query("status")}
-	if !slices.Contains(outcomesClaimStates, p.State) {
-		p.State = ""
-	}
-	page, err := database.ParsePage(outcomesPerPage, c.Query("cursor"))
+	f, l, err := claimsList(c)
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	f := outcomes.ClaimFilter{Page: page}
-	if p.State != "" {
-		f.States = []string{p.State}
-	}
-	if p.Claims, p.Next, err = s.outcomes.ListClaims(c.Request.Context(), *p.Actor, f); err != nil {
+	p.List = l
+	l.Total, err = s.outcomes.SortedClaims(c.Request.Context(), *p.Actor, f, l.Sort, func(r outcomes.ClaimRow) error {
+		p.Claims = append(p.Claims, r)
+		return nil
+	})
+	if err != nil {
 		s.pageError(c, err)
 		return
 	}
 	s.render(c, http.StatusOK, "outcomes_claims", p)
+}
+
+// claimsCSV exports the claims list as filtered and sorted.
+func (s *Server) claimsCSV(c *gin.Context) {
+	a, _ := actorOf(c)
+	f, l, err := claimsList(c)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	header := []string{"id", "participant_reference", "milestone", "provider", "achieved_on", "amount", "state", "due_on", "overdue", "submitted_at"}
+	s.streamCSV(c, "claims.csv", header, func(write func([]string) error) error {
+		_, err := s.outcomes.SortedClaims(c.Request.Context(), a, f, l.exportSort(), func(r outcomes.ClaimRow) error {
+			return write([]string{r.ID.String(), r.ParticipantReference, r.MilestoneName, r.ProviderName, csvDate(r.AchievedOn),
+				money.String(r.Amount), r.State, csvDate(r.DueOn), strconv.FormatBool(r.Overdue), r.SubmittedAt.UTC().Format(time.RFC3339)})
+		})
+		return err
+	})
 }
 
 type claimPage struct {

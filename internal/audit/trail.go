@@ -3,6 +3,8 @@ package audit
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -61,6 +63,128 @@ func List(ctx context.Context, db *gorm.DB, f Filter) ([]Entry, error) {
 	var out []Entry
 	err := q.Limit(f.Limit).Scan(&out).Error
 	return out, err
+}
+
+// Query selects events for the audit trail page and its export, newest
+// first. Zero fields do not filter.
+type Query struct {
+	Actor      string // part of the actor's label, any case
+	Action     string
+	EntityType string
+	EntityID   string
+	From       time.Time // occurred at or after
+	Until      time.Time // occurred before
+	// Keyset paging on seq: Before asks for the page of events older than
+	// that seq, After for the page of events newer than it; neither, the newest.
+	Before, After int64
+	Limit         int
+}
+
+func (f Query) where(q *gorm.DB) *gorm.DB {
+	if f.Actor != "" {
+		q = q.Where("actor ILIKE ?", "%"+strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Actor)+"%")
+	}
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	if f.EntityType != "" {
+		q = q.Where("entity_type = ?", f.EntityType)
+	}
+	if f.EntityID != "" {
+		q = q.Where("entity_id = ?", f.EntityID)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("occurred_at >= ?", f.From)
+	}
+	if !f.Until.IsZero() {
+		q = q.Where("occurred_at < ?", f.Until)
+	}
+	return q
+}
+
+const entryColumns = "seq, id, occurred_at, actor_id, actor, action, entity_type, entity_id, before, after, request_id"
+
+// Trail is one page of the audit trail, newest first, and whether older
+// and newer events exist beyond it under the same filter.
+type Trail struct {
+	Entries      []Entry
+	Older, Newer bool
+}
+
+// Browse returns a page of the events f selects, newest first, paged on
+// seq both ways (never by offset, so a page stays put while events are added).
+func Browse(ctx context.Context, db *gorm.DB, f Query) (Trail, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	q := f.where(db.WithContext(ctx).Table("audit_events").Select(entryColumns))
+	var out Trail
+	switch {
+	case f.After > 0:
+		if err := q.Where("seq > ?", f.After).Order("seq").Limit(f.Limit + 1).Scan(&out.Entries).Error; err != nil {
+			return Trail{}, err
+		}
+		if len(out.Entries) > f.Limit {
+			out.Entries, out.Newer = out.Entries[:f.Limit], true
+		}
+		slices.Reverse(out.Entries)
+	default:
+		if f.Before > 0 {
+			q = q.Where("seq < ?", f.Before)
+		}
+		if err := q.Order("seq DESC").Limit(f.Limit + 1).Scan(&out.Entries).Error; err != nil {
+			return Trail{}, err
+		}
+		if len(out.Entries) > f.Limit {
+			out.Entries, out.Older = out.Entries[:f.Limit], true
+		}
+	}
+	if len(out.Entries) == 0 {
+		// An empty page beyond either end: offer the way back.
+		out.Older, out.Newer = f.After > 0, f.Before > 0
+		return out, nil
+	}
+	exists := func(cond string, seq int64) (bool, error) {
+		var n int64
+		err := f.where(db.WithContext(ctx).Table("audit_events")).Where(cond, seq).Limit(1).Count(&n).Error
+		return n > 0, err
+	}
+	var err error
+	if f.After > 0 {
+		out.Older, err = exists("seq < ?", out.Entries[len(out.Entries)-1].Seq)
+	} else {
+		out.Newer, err = exists("seq > ?", out.Entries[0].Seq)
+	}
+	return out, err
+}
+
+// Count is how many events f selects (paging fields ignored).
+func Count(ctx context.Context, db *gorm.DB, f Query) (int64, error) {
+	var n int64
+	err := f.where(db.WithContext(ctx).Table("audit_events")).Count(&n).Error
+	return n, err
+}
+
+// Each calls fn with every event f selects, newest first, reading them from
+// the server as it goes (an export never holds the trail in memory). Paging
+// fields are ignored.
+func Each(ctx context.Context, db *gorm.DB, f Query, fn func(Entry) error) error {
+	q := f.where(db.WithContext(ctx).Table("audit_events").Select(entryColumns)).Order("seq DESC")
+	rows, err := q.Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e Entry
+		if err := q.ScanRows(rows, &e); err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // Broken is an event whose hash or link does not match.
