@@ -61,6 +61,10 @@ func (Run) TableName() string { return "payment_runs" }
 type RunDetail struct {
 	Run
 	Statements []StatementDetail `json:"statements"`
+	// Created is set by CreateRun when this call made the draft, and not
+	// when it returned one that was there already (the same period's draft,
+	// perhaps made a moment before by the same user in a parallel request).
+	Created bool `json:"-" gorm:"-"`
 }
 
 // Live reports whether the run still holds its claims (it is not cancelled).
@@ -71,7 +75,8 @@ func (r Run) Live() bool { return r.State != Cancelled }
 // revoked since) that no live run holds, into a draft with one statement per
 // provider; a provider's negative balance from an earlier paid run is
 // carried in. While a draft for the same period exists it is returned
-// instead (idempotent). Nothing to pay gives payment_run_empty.
+// instead (idempotent), with Created false: only the one call that
+// inserted the draft reports Created. Nothing to pay gives payment_run_empty.
 //
 // Runs are gathered one at a time (the settings row is locked first), so
 // two runs created at the same moment never share a claim; the unique index
@@ -114,6 +119,7 @@ func (s *Service) CreateRun(ctx context.Context, actor access.Actor, periodStart
 		if err := insertRun(ctx, tx, out); err != nil {
 			return err
 		}
+		out.Created = true
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "payment_run.create", EntityType: "payment_run", EntityID: out.ID.String(),
 			After: runSummary(out)})
 	})
@@ -129,6 +135,7 @@ func (s *Service) CreateRun(ctx context.Context, actor access.Actor, periodStart
 				return fault.New(RunStateConflict, "the draft for this period changed at the same moment; try again")
 			}
 			out, err = loadRunDetail(ctx, tx, draft)
+			out.Created = false
 			return err
 		})
 	case database.IsUniqueViolation(err, "run_items_one_live_run"):

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -249,16 +250,20 @@ func TestCreateIsIdempotentWhileDraft(t *testing.T) {
 	const n = 8
 	ids := make([]uuid.UUID, n)
 	errs := make([]error, n)
+	created := make([]bool, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			r, err := f.bill.CreateRun(ctx, finance, date("2005-03-01"), date("2005-03-31"))
-			ids[i], errs[i] = r.ID, err
+			ids[i], errs[i], created[i] = r.ID, err, r.Created
 		}()
 	}
 	wg.Wait()
+	if got := slices.Index(created, true); got < 0 || slices.Contains(created[got+1:], true) {
+		t.Fatalf("created = %v, want exactly one call to have made the draft", created)
+	}
 	for i := range n {
 		check(t, errs[i])
 		if ids[i] != ids[0] {

@@ -296,14 +296,12 @@ func (s *Server) registerBillingAPI(api huma.API) {
 		if err := errs.Err(); err != nil {
 			return nil, s.fail(ctx, err)
 		}
-		a := actorFrom(ctx)
-		since := time.Now().UTC().Truncate(time.Microsecond)
-		d, err := s.billing.CreateRun(ctx, a, start, end)
+		d, err := s.billing.CreateRun(ctx, actorFrom(ctx), start, end)
 		if err != nil {
 			return nil, s.fail(ctx, err)
 		}
 		out := &createRunOutput{Status: http.StatusOK, Body: runDetailBody(d, nil)}
-		if runCreatedNow(d.Run, a, since) {
+		if d.Created {
 			out.Status = http.StatusCreated
 		}
 		return out, nil
@@ -506,13 +504,6 @@ func writeHumaProblem(hc huma.Context, p *Problem) {
 	hc.SetHeader("Cache-Control", "no-store")
 	hc.SetStatus(p.Status)
 	_ = json.NewEncoder(hc.BodyWriter()).Encode(p)
-}
-
-// runCreatedNow tells a run this request created from a draft that was
-// there before it (CreateRun returns both the same way): the actor made it,
-// after the request began.
-func runCreatedNow(r billing.Run, a access.Actor, since time.Time) bool {
-	return r.CreatedBy != nil && *r.CreatedBy == a.UserID && !r.CreatedAt.Before(since)
 }
 
 // --- statement PDFs in the background ---

@@ -2,9 +2,12 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -433,5 +436,67 @@ func TestStatementPDFJobsOncePerRunAndClose(t *testing.T) {
 	b.srv.jobsMu.Unlock()
 	if left != nil {
 		t.Fatal("Close left the server's jobs in place")
+	}
+}
+
+// Many parallel creations of the same period's run, by one finance user
+// over real connections: one run, exactly one 201, every other caller 200
+// with that run.
+func TestCreateRunInParallelOneCreated(t *testing.T) {
+	b := newBillingEnv(t)
+	b.approvedIntake(b.contract, b.provider)
+	srv := httptest.NewServer(b.handler)
+	defer srv.Close()
+	start, end := thisMonth()
+	body := fmt.Sprintf(`{"period_start":%q,"period_end":%q}`, start, end)
+	const n = 12
+	codes := make([]int, n)
+	ids := make([]uuid.UUID, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/payment-runs", strings.NewReader(body))
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			req.Header.Set("Authorization", "Bearer "+b.finance)
+			req.Header.Set("Content-Type", "application/json")
+			res, err := srv.Client().Do(req)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer res.Body.Close()
+			var run PaymentRunBody
+			codes[i] = res.StatusCode
+			errs[i] = json.NewDecoder(res.Body).Decode(&run)
+			ids[i] = run.ID
+		})
+	}
+	wg.Wait()
+	created := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("caller %d: %v", i, errs[i])
+		}
+		switch codes[i] {
+		case http.StatusCreated:
+			created++
+		case http.StatusOK:
+		default:
+			t.Fatalf("caller %d got %d", i, codes[i])
+		}
+		if ids[i] != ids[0] {
+			t.Fatalf("caller %d got run %s, caller 0 %s", i, ids[i], ids[0])
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d callers were told 201 Created, want exactly 1 (codes %v)", created, codes)
+	}
+	var runs int64
+	if err := b.db.Gorm.Raw(`SELECT count(*) FROM payment_runs`).Scan(&runs).Error; err != nil || runs != 1 {
+		t.Fatalf("%d runs (%v), want 1", runs, err)
 	}
 }

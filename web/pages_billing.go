@@ -323,13 +323,12 @@ func (s *Server) createPaymentRun(c *gin.Context) {
 		errs = append(errs, e.Fields...)
 	}
 	var run billing.RunDetail
-	since := time.Now().UTC().Truncate(time.Microsecond)
 	if err = errs.Err(); err == nil {
 		run, err = s.billing.CreateRun(ctx, a, start, end)
 	}
 	if err == nil {
 		flash := "billing.flash.existing"
-		if runCreatedNow(run.Run, a, since) {
+		if run.Created {
 			flash = "billing.flash.created"
 		}
 		s.sessions.Put(ctx, "flash", flash)
