@@ -2,17 +2,14 @@ package web
 
 import (
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
 	"net/http"
 	"regexp"
 	"runtime/debug"
 	"strings"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2/adapters/humagin"
 	"github.com/euregio/tranche/internal/audit"
 	"github.com/gin-gonic/gin"
 )
@@ -92,29 +89,6 @@ func (s *Server) securityHeaders(c *gin.Context) {
 func (s *Server) limitBody(c *gin.Context) {
 	if c.Request.Body != nil {
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
-	}
-	c.Next()
-}
-
-// readMultipart reads a multipart API body before the handler does, so that
-// a body over the limit is 413 body_too_large like every other body (huma
-// reports a form it cannot read as invalid input). It runs after the
-// idempotency check, which needs the body's bytes first.
-func (s *Server) readMultipart(c *gin.Context) {
-	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if mt != "multipart/form-data" || c.Request.MultipartForm != nil || !strings.HasPrefix(c.Request.URL.Path, "/api/") {
-		c.Next()
-		return
-	}
-	err := c.Request.ParseMultipartForm(humagin.MultipartMaxMemory)
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		writeProblem(c.Writer, problemFor(bodyTooLarge, fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit), nil))
-		c.Abort()
-		return
-	}
-	if f := c.Request.MultipartForm; f != nil {
-		defer f.RemoveAll()
 	}
 	c.Next()
 }
