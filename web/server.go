@@ -161,7 +161,7 @@ func (s *Server) routes() error {
 	}
 	e.ContextWithFallback = true
 	e.HandleMethodNotAllowed = false
-	e.Use(s.requestContext, s.recoverPanic, s.logRequests, s.securityHeaders, s.limitBody, s.validateText, s.readMultipart(false))
+	e.Use(s.requestContext, s.logRequests, s.recoverPanic, s.securityHeaders, s.limitBody, s.validateText, s.readMultipart(false))
 
 	e.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.readyz)
