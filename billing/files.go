@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -91,6 +92,10 @@ func (s *Service) StatementPDF(ctx context.Context, actor access.Actor, statemen
 	return out, err
 }
 
+// renderStatementPDF is RenderStatementPDF; tests replace it to make one
+// statement fail.
+var renderStatementPDF = RenderStatementPDF
+
 // renderStored renders the PDF of a statement as read from the database.
 func renderStored(ctx context.Context, tx *gorm.DB, st Statement) (File, error) {
 	run, err := findRun(ctx, tx, st.RunID)
@@ -105,7 +110,7 @@ func renderStored(ctx context.Context, tx *gorm.DB, st Statement) (File, error) 
 	if err != nil {
 		return File{}, err
 	}
-	data, err := RenderStatementPDF(run, d, settings)
+	data, err := renderStatementPDF(run, d, settings)
 	if err != nil {
 		return File{}, fmt.Errorf("render statement %s: %w", st.ID, err)
 	}
@@ -137,6 +142,9 @@ func (s *Service) GenerateStatementPDFs(ctx context.Context, runID uuid.UUID, pr
 		progress(done, total)
 	}
 	actor := access.System("statement_pdfs")
+	// A statement that cannot be rendered keeps its error and the others
+	// get their PDF all the same.
+	var failed []error
 	for _, st := range missing {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -154,7 +162,11 @@ func (s *Service) GenerateStatementPDFs(ctx context.Context, runID uuid.UUID, pr
 				After: map[string]any{"run_id": runID, "number": st.Number, "sha256": f.SHA256Hex(), "size": len(f.Data)}})
 		})
 		if err != nil {
-			return fmt.Errorf("statement %s: %w", st.ID, err)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failed = append(failed, fmt.Errorf("statement %s: %w", st.ID, err))
+			continue
 		}
 		if progress != nil {
 			done, total, err = pdfProgress(ctx, s.db, runID)
@@ -164,7 +176,7 @@ func (s *Service) GenerateStatementPDFs(ctx context.Context, runID uuid.UUID, pr
 			progress(done, total)
 		}
 	}
-	return nil
+	return errors.Join(failed...)
 }
 
 // RunProgress tells how many of the run's statements have their stored PDF,

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/euregio/tranche/internal/money"
 	"github.com/jung-kurt/gofpdf"
@@ -56,7 +58,15 @@ var lineColumns = []column{
 
 // RenderStatementPDF renders a statement of a run. The page count is known
 // only after a first rendering, so the statement is laid out twice.
-func RenderStatementPDF(run Run, st StatementDetail, settings Settings) ([]byte, error) {
+//
+// Every text goes through pdfSafe first; should gofpdf panic all the same,
+// the panic is this statement's error and nobody else's.
+func RenderStatementPDF(run Run, st StatementDetail, settings Settings) (out []byte, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			out, err = nil, fmt.Errorf("statement pdf %s: the PDF library failed: %v", st.Label(), v)
+		}
+	}()
 	first, err := layoutStatement(run, st, settings, 0)
 	if err != nil {
 		return nil, err
@@ -85,8 +95,8 @@ func layoutStatement(run Run, st StatementDetail, settings Settings, pages int) 
 	pdf.SetCatalogSort(true)
 	pdf.SetProducer("Tranche", true)
 	pdf.SetCreator("Tranche", true)
-	pdf.SetAuthor(settings.DebtorName, true)
-	pdf.SetTitle("Specificatie "+st.Label()+" "+st.ProviderName, true)
+	pdf.SetAuthor(pdfSafe(settings.DebtorName), true)
+	pdf.SetTitle(pdfSafe("Specificatie "+st.Label()+" "+st.ProviderName), true)
 	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	pdf.SetAutoPageBreak(false, pdfBottom)
 	_, pageH := pdf.GetPageSize()
@@ -95,12 +105,12 @@ func layoutStatement(run Run, st StatementDetail, settings Settings, pages int) 
 	inTable := false
 	pdf.SetHeaderFunc(func() {
 		pdf.SetFont(pdfFont, "B", 13)
-		pdf.CellFormat(110, 6, settings.DebtorName, "", 0, "L", false, 0, "")
+		cellFormat(pdf, 110, 6, settings.DebtorName, "", 0, "L", false, 0, "")
 		pdf.SetFont(pdfFont, "B", 11)
-		pdf.CellFormat(0, 6, "Specificatie "+st.Label(), "", 1, "R", false, 0, "")
+		cellFormat(pdf, 0, 6, "Specificatie "+st.Label(), "", 1, "R", false, 0, "")
 		pdf.SetFont(pdfFont, "", 8)
-		pdf.CellFormat(110, 4, joinNonEmpty(", ", settings.Street, strings.TrimSpace(settings.Postcode+" "+settings.Town)), "", 0, "L", false, 0, "")
-		pdf.CellFormat(0, 4, "IBAN "+settings.DebtorIBAN, "", 1, "R", false, 0, "")
+		cellFormat(pdf, 110, 4, joinNonEmpty(", ", settings.Street, strings.TrimSpace(settings.Postcode+" "+settings.Town)), "", 0, "L", false, 0, "")
+		cellFormat(pdf, 0, 4, "IBAN "+settings.DebtorIBAN, "", 1, "R", false, 0, "")
 		pdf.Line(pdfMargin, pdf.GetY()+1, 210-pdfMargin, pdf.GetY()+1)
 		pdf.Ln(4)
 		if inTable {
@@ -110,23 +120,23 @@ func layoutStatement(run Run, st StatementDetail, settings Settings, pages int) 
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-pdfBottom + 6)
 		pdf.SetFont(pdfFont, "", 8)
-		pdf.CellFormat(90, 4, st.ProviderName+" · specificatie "+st.Label(), "", 0, "L", false, 0, "")
+		cellFormat(pdf, 90, 4, st.ProviderName+" · specificatie "+st.Label(), "", 0, "L", false, 0, "")
 		pageText := fmt.Sprintf("Pagina %d", pdf.PageNo())
 		if pages > 0 {
 			pageText += fmt.Sprintf(" van %d", pages)
 		}
-		pdf.CellFormat(0, 4, pageText, "", 0, "R", false, 0, "")
+		cellFormat(pdf, 0, 4, pageText, "", 0, "R", false, 0, "")
 	})
 	pdf.AddPage()
 
 	// The provider's address and the statement's particulars.
 	y := pdf.GetY()
 	pdf.SetFont(pdfFont, "B", 10)
-	pdf.CellFormat(95, 5, st.ProviderName, "", 2, "L", false, 0, "")
+	cellFormat(pdf, 95, 5, st.ProviderName, "", 2, "L", false, 0, "")
 	pdf.SetFont(pdfFont, "", 10)
 	for _, l := range []string{st.AddressLine1, st.AddressLine2, strings.TrimSpace(st.Postcode + "  " + st.City), countryName(st.Country)} {
 		if strings.TrimSpace(l) != "" {
-			pdf.CellFormat(95, 5, l, "", 2, "L", false, 0, "")
+			cellFormat(pdf, 95, 5, l, "", 2, "L", false, 0, "")
 		}
 	}
 	addrEnd := pdf.GetY()
@@ -145,9 +155,9 @@ func layoutStatement(run Run, st StatementDetail, settings Settings, pages int) 
 	} {
 		pdf.SetX(115)
 		pdf.SetFont(pdfFont, "", 8)
-		pdf.CellFormat(25, 5, kv[0], "", 0, "L", false, 0, "")
+		cellFormat(pdf, 25, 5, kv[0], "", 0, "L", false, 0, "")
 		pdf.SetFont(pdfFont, "B", 8)
-		pdf.CellFormat(0, 5, kv[1], "", 1, "L", false, 0, "")
+		cellFormat(pdf, 0, 5, kv[1], "", 1, "L", false, 0, "")
 	}
 	pdf.SetY(max(addrEnd, pdf.GetY()) + 6)
 
@@ -163,7 +173,7 @@ func layoutStatement(run Run, st StatementDetail, settings Settings, pages int) 
 			// Only the milestone wraps; references, dates and amounts fit their columns.
 			wrapped[i] = []string{c}
 			if i == 2 {
-				wrapped[i] = pdf.SplitText(c, lineColumns[i].width-2)
+				wrapped[i] = pdf.SplitText(pdfSafe(c), lineColumns[i].width-2)
 			}
 			if len(wrapped[i]) == 0 {
 				wrapped[i] = []string{""}
@@ -180,7 +190,7 @@ func layoutStatement(run Run, st StatementDetail, settings Settings, pages int) 
 		for i, c := range lineColumns {
 			for j, text := range wrapped[i] {
 				pdf.SetXY(x, y0+float64(j)*4)
-				pdf.CellFormat(c.width, 4, text, "", 0, c.align, false, 0, "")
+				cellFormat(pdf, c.width, 4, text, "", 0, c.align, false, 0, "")
 			}
 			x += c.width
 		}
@@ -214,13 +224,13 @@ func layoutStatement(run Run, st StatementDetail, settings Settings, pages int) 
 			style = "B"
 		}
 		pdf.SetFont(pdfFont, style, 9)
-		pdf.CellFormat(140, 5, kv[0], "", 0, "R", false, 0, "")
-		pdf.CellFormat(0, 5, kv[1], "", 1, "R", false, 0, "")
+		cellFormat(pdf, 140, 5, kv[0], "", 0, "R", false, 0, "")
+		cellFormat(pdf, 0, 5, kv[1], "", 1, "R", false, 0, "")
 	}
 	if st.ToTransfer.IsPositive() {
 		pdf.SetFont(pdfFont, "", 8)
 		pdf.Ln(1)
-		pdf.CellFormat(0, 4, "Wij maken "+money.Dutch(st.ToTransfer)+" over op "+st.IBAN+" onder vermelding van specificatie "+st.Label()+".",
+		cellFormat(pdf, 0, 4, "Wij maken "+money.Dutch(st.ToTransfer)+" over op "+st.IBAN+" onder vermelding van specificatie "+st.Label()+".",
 			"", 1, "R", false, 0, "")
 	}
 
@@ -232,12 +242,12 @@ func layoutStatement(run Run, st StatementDetail, settings Settings, pages int) 
 		}
 		pdf.Ln(5)
 		pdf.SetFont(pdfFont, "B", 9)
-		pdf.CellFormat(0, 5, "Financiering per geldstroom", "", 1, "L", false, 0, "")
+		cellFormat(pdf, 0, 5, "Financiering per geldstroom", "", 1, "L", false, 0, "")
 		pdf.SetFont(pdfFont, "", 8)
 		for _, f := range funding {
-			pdf.CellFormat(30, 4, f.ReportingCode, "", 0, "L", false, 0, "")
-			pdf.CellFormat(110, 4, f.StreamName, "", 0, "L", false, 0, "")
-			pdf.CellFormat(0, 4, money.Dutch(f.Amount), "", 1, "R", false, 0, "")
+			cellFormat(pdf, 30, 4, f.ReportingCode, "", 0, "L", false, 0, "")
+			cellFormat(pdf, 110, 4, f.StreamName, "", 0, "L", false, 0, "")
+			cellFormat(pdf, 0, 4, money.Dutch(f.Amount), "", 1, "R", false, 0, "")
 		}
 	}
 	if err := pdf.Error(); err != nil {
@@ -246,11 +256,47 @@ func layoutStatement(run Run, st StatementDetail, settings Settings, pages int) 
 	return pdf, nil
 }
 
+// pdfSafe makes a text printable with the embedded font: gofpdf knows only
+// the Basic Multilingual Plane (a character beyond it, such as an emoji,
+// makes it panic), so such a character becomes U+FFFD, the visible
+// replacement character; control and bidirectional-format characters,
+// which print nothing and could reorder what the reader sees, are dropped.
+func pdfSafe(s string) string {
+	clean := true
+	for _, r := range s {
+		if r > 0xFFFF || r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\t' || r == '\n':
+			b.WriteRune(' ')
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+		case r > 0xFFFF || r == utf8.RuneError:
+			b.WriteRune('\uFFFD')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// cellFormat is gofpdf's CellFormat for any text.
+func cellFormat(pdf *gofpdf.Fpdf, w, h float64, text, border string, ln int, align string, fill bool, link int, linkStr string) {
+	pdf.CellFormat(w, h, pdfSafe(text), border, ln, align, fill, link, linkStr)
+}
+
 func tableHeader(pdf *gofpdf.Fpdf) {
 	pdf.SetFont(pdfFont, "B", 8)
 	pdf.SetFillColor(235, 235, 235)
 	for _, c := range lineColumns {
-		pdf.CellFormat(c.width, 6, c.title, "B", 0, c.align, true, 0, "")
+		cellFormat(pdf, c.width, 6, c.title, "B", 0, c.align, true, 0, "")
 	}
 	pdf.Ln(-1)
 	pdf.SetFont(pdfFont, "", 8)

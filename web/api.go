@@ -39,7 +39,7 @@ func (s *Server) newAPI(e *gin.Engine) huma.API {
 	}
 	cfg.Security = []map[string][]string{{"bearer": {}}}
 	group := e.Group("")
-	group.Use(s.apiAuth, s.idempotent)
+	group.Use(s.apiAuth, s.idempotent, s.readMultipart(true))
 	api := humagin.NewWithGroup(e, group, cfg)
 	s.registerCoreAPI(api)
 	s.registerUsersAPI(api)

@@ -60,14 +60,14 @@ type loginPage struct {
 }
 
 func (s *Server) loginForm(c *gin.Context) {
-	p := &loginPage{basePage: s.base(c, "login.title"), Next: safeNext(c.Query("next"))}
+	p := &loginPage{basePage: s.base(c, "login.title"), Next: localTarget(c.Query("next"))}
 	s.render(c, http.StatusOK, "login", p)
 }
 
 func (s *Server) login(c *gin.Context) {
 	ctx := c.Request.Context()
 	email := strings.ToLower(strings.TrimSpace(c.PostForm("email")))
-	p := &loginPage{basePage: s.base(c, "login.title"), Email: email, Next: safeNext(c.PostForm("next"))}
+	p := &loginPage{basePage: s.base(c, "login.title"), Email: email, Next: localTarget(c.PostForm("next"))}
 	if s.loginIP.RespondOnLimit(c.Writer, c.Request, c.ClientIP()) {
 		return
 	}
@@ -104,20 +104,12 @@ func (s *Server) switchLang(c *gin.Context) {
 			s.setLangCookie(c, lang)
 		}
 	}
-	c.Redirect(http.StatusSeeOther, safeNext(c.Query("next")))
+	c.Redirect(http.StatusSeeOther, localTarget(c.Query("next")))
 }
 
 func (s *Server) setLangCookie(c *gin.Context, lang string) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
-}
-
-// safeNext keeps a redirect target on this site.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
 }
 
 // A waiting item on a start page: something that needs the user.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +39,30 @@ type Config struct {
 	MaxBodyBytes int64
 	// Municipality is shown in the header and on statements.
 	Municipality string
+	// TrustedProxies are the addresses (IPs or CIDRs) of the reverse proxies
+	// whose X-Forwarded-For and X-Real-IP headers name the client. Empty:
+	// no forwarded header is believed and the client is the peer address,
+	// so nobody can pick the address the login limit counts.
+	TrustedProxies []string
+}
+
+// ParseTrustedProxies reads TRANCHE_TRUSTED_PROXIES: IPs or CIDRs separated
+// by commas; blank entries are ignored.
+func ParseTrustedProxies(s string) ([]string, error) {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(part); err != nil {
+			if _, err := netip.ParseAddr(part); err != nil {
+				return nil, fmt.Errorf("trusted proxy %q is neither an IP address nor a CIDR", part)
+			}
+		}
+		out = append(out, part)
+	}
+	return out, nil
 }
 
 // Server holds the router and everything its handlers use.
@@ -108,7 +134,9 @@ func New(cfg Config, db *database.DB, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.pages = r
-	s.routes()
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -124,11 +152,18 @@ func (s *Server) Handler() http.Handler {
 
 var crossOrigin = fault.Define("cross_origin_refused", fault.KindForbidden, "Cross-origin request refused")
 
-func (s *Server) routes() {
+func (s *Server) routes() error {
 	e := gin.New()
+	// gin believes every X-Forwarded-For unless told whom to trust.
+	if _, err := ParseTrustedProxies(strings.Join(s.cfg.TrustedProxies, ",")); err != nil {
+		return err
+	}
+	if err := e.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
+		return fmt.Errorf("trusted proxies: %w", err)
+	}
 	e.ContextWithFallback = true
 	e.HandleMethodNotAllowed = false
-	e.Use(s.requestContext, s.recoverPanic, s.logRequests, s.securityHeaders, s.limitBody)
+	e.Use(s.requestContext, s.logRequests, s.recoverPanic, s.securityHeaders, s.limitBody, s.validateText, s.readMultipart(false))
 
 	e.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.readyz)
@@ -143,6 +178,7 @@ func (s *Server) routes() {
 	s.registerPages(e)
 	e.NoRoute(s.notFound)
 	s.engine = e
+	return nil
 }
 
 func (s *Server) readyz(c *gin.Context) {

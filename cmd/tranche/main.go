@@ -119,7 +119,8 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nEnvironment: DATABASE_URL (unset: a private PostgreSQL in TRANCHE_DATA, default ./data),")
 	fmt.Fprintln(w, "TRANCHE_MIGRATE_URL (the schema owner's connection for migrations; unset: DATABASE_URL),")
-	fmt.Fprintln(w, "TRANCHE_ADDR, TRANCHE_SECURE_COOKIES, TRANCHE_MUNICIPALITY, TRANCHE_LOG_LEVEL. See README.md.")
+	fmt.Fprintln(w, "TRANCHE_ADDR, TRANCHE_SECURE_COOKIES, TRANCHE_TRUSTED_PROXIES, TRANCHE_MUNICIPALITY,")
+	fmt.Fprintln(w, "TRANCHE_LOG_LEVEL. See README.md.")
 }
 
 func envOr(name, def string) string {

@@ -64,9 +64,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			e.log.Info("the database holds data; the demo is not loaded again")
 		}
 	}
+	proxies, err := web.ParseTrustedProxies(os.Getenv("TRANCHE_TRUSTED_PROXIES"))
+	if err != nil {
+		return fmt.Errorf("TRANCHE_TRUSTED_PROXIES: %w", err)
+	}
 	srv, err := web.New(web.Config{
-		SecureCookies: strings.EqualFold(os.Getenv("TRANCHE_SECURE_COOKIES"), "true"),
-		Municipality:  os.Getenv("TRANCHE_MUNICIPALITY"),
+		SecureCookies:  strings.EqualFold(os.Getenv("TRANCHE_SECURE_COOKIES"), "true"),
+		Municipality:   os.Getenv("TRANCHE_MUNICIPALITY"),
+		TrustedProxies: proxies,
 	}, db, e.log)
 	if err != nil {
 		return err
