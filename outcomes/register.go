@@ -29,11 +29,15 @@ type UnmatchedRow struct {
 
 // ImportResult answers a register import.
 type ImportResult struct {
-	ID        uuid.UUID      `json:"id"`
-	Rows      int            `json:"rows"`
-	Matched   int            `json:"matched"`
-	Verified  int            `json:"verified"`
-	Unmatched []UnmatchedRow `json:"unmatched"`
+	ID       uuid.UUID `json:"id"`
+	Rows     int       `json:"rows"`
+	Matched  int       `json:"matched"`
+	Verified int       `json:"verified"`
+	// FirstApprovals counts matched claims above the second-approval amount:
+	// the register gave their first approval and a different verifier gives
+	// the second. They are listed in Unmatched as awaiting_second_approval.
+	FirstApprovals int            `json:"first_approvals"`
+	Unmatched      []UnmatchedRow `json:"unmatched"`
 }
 
 // registerColumns maps accepted header names (English, Dutch, German) to a column.
@@ -46,15 +50,16 @@ var registerColumns = map[string]string{
 
 // ImportExamResults reads a register of exam results (CSV with a header:
 // participant reference or BSN, milestone/exam code, level, date) and
-// approves every submitted claim it matches, with the register as the
-// recorded source. Each row is applied on its own, so a bad row never undoes
-// a good one; the answer lists every row that verified nothing, and why.
+// approves every claim in review it matches, with the register as the
+// recorded source and the importing verifier as the approver. The four-eyes
+// rule holds as for a verifier's approval: a claim above the second-approval
+// amount gets its first approval and waits for a different verifier, and a
+// claim whose first approval the importer gave is not approved again by them.
+// Each row is applied on its own, so a bad row never undoes a good one; the
+// answer lists every row that verified nothing, and why.
 func (s *Service) ImportExamResults(ctx context.Context, actor access.Actor, filename string, r io.Reader) (ImportResult, error) {
-	if err := actor.Require(access.VerifyClaims); err != nil {
+	if err := mayVerify(actor, Claim{}); err != nil {
 		return ImportResult{}, err
-	}
-	if actor.IsProvider() {
-		return ImportResult{}, fault.New(fault.Forbidden, "providers never verify claims")
 	}
 	raw, err := io.ReadAll(io.LimitReader(r, 20<<20))
 	if err != nil {
@@ -111,6 +116,9 @@ func (s *Service) ImportExamResults(ctx context.Context, actor access.Actor, fil
 		if matched {
 			res.Matched++
 		}
+		if reason == RegisterAwaitingSecond {
+			res.FirstApprovals++
+		}
 		if reason == "" {
 			res.Verified++
 			continue
@@ -125,7 +133,7 @@ func (s *Service) ImportExamResults(ctx context.Context, actor access.Actor, fil
 			return err
 		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "register.import", EntityType: "register_import", EntityID: res.ID.String(),
-			After: map[string]any{"filename": filename, "sha256": fmt.Sprintf("%x", sum), "rows": res.Rows, "matched": res.Matched, "verified": res.Verified, "unmatched": len(res.Unmatched)}})
+			After: map[string]any{"filename": filename, "sha256": fmt.Sprintf("%x", sum), "rows": res.Rows, "matched": res.Matched, "verified": res.Verified, "first_approvals": res.FirstApprovals, "unmatched": len(res.Unmatched)}})
 	})
 	return res, err
 }
@@ -172,7 +180,7 @@ func (s *Service) applyRegisterRow(ctx context.Context, actor access.Actor, row 
 		return false, "no_claim", "no live claim for this participant and milestone"
 	}
 	c := claims[0]
-	if c.State != Submitted {
+	if c.State != Submitted && c.State != AwaitingSecondApproval {
 		return true, "claim_not_submitted", "the claim is " + c.State
 	}
 	if !c.AchievedOn.Equal(dateOf(date)) {
@@ -182,15 +190,22 @@ func (s *Service) applyRegisterRow(ctx context.Context, actor access.Actor, row 
 	if level != "" {
 		note = "register, level " + level
 	}
-	_, err = s.approve(ctx, actor, c.ID, note, "register")
+	d, err := s.approve(ctx, actor, c.ID, note, "register")
 	if err != nil {
 		if e, ok := fault.As(err); ok {
 			return true, e.Code.Code, e.Detail
 		}
 		return true, "error", "the claim could not be approved"
 	}
+	if d.State == AwaitingSecondApproval {
+		return true, RegisterAwaitingSecond, "the claim is above the second-approval amount; a different verifier gives the second approval"
+	}
 	return true, "", ""
 }
+
+// RegisterAwaitingSecond is the reason of a register row whose claim got its
+// first approval and waits for a second, different verifier.
+const RegisterAwaitingSecond = "awaiting_second_approval"
 
 // sniffDelimiter picks ; or , from the header line (Dutch spreadsheets write ;).
 func sniffDelimiter(text string) rune {

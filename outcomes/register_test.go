@@ -1,6 +1,8 @@
 package outcomes_test
 
 import (
+	"github.com/euregio/tranche/internal/access"
+	"github.com/google/uuid"
 	"strings"
 	"testing"
 
@@ -63,5 +65,76 @@ func TestRegisterImport(t *testing.T) {
 	_, err = f.s.ImportExamResults(ctx, verifier, "quote.csv", strings.NewReader("participant,milestone,date\n\"P-1,intake,2005"))
 	wantCode(t, err, outcomes.RegisterFileMalformed)
 	_, err = f.s.ImportExamResults(ctx, f.provider, "x.csv", strings.NewReader(csv))
+	wantCode(t, err, fault.Forbidden)
+}
+
+// A register match above the second-approval amount is a first approval:
+// the importing verifier cannot also give the second, by import or by hand,
+// and nothing becomes payable until a different verifier does.
+func TestRegisterImportKeepsFourEyes(t *testing.T) {
+	f := newFx(t)
+	_, err := f.s.UpdateSettings(ctx, access.System("test"), 10, "100.00", 14) // intake asks 200.00
+	check(t, err)
+	d1, d2 := f.started(), f.started()
+	f.clock.Set("2005-04-01")
+	c1, err := f.submit(d1.ID, "intake", "2005-03-10")
+	check(t, err)
+	c2, err := f.submit(d2.ID, "intake", "2005-03-11")
+	check(t, err)
+	p1, _ := f.s.GetTrajectory(ctx, verifier, d1.ID)
+	p2, _ := f.s.GetTrajectory(ctx, verifier, d2.ID)
+	both := "participant,milestone,date\n" + p1.ParticipantReference + ",intake,2005-03-10\n" + p2.ParticipantReference + ",intake,2005-03-11\n"
+
+	res, err := f.s.ImportExamResults(ctx, verifier, "mine.csv", strings.NewReader(both))
+	check(t, err)
+	if res.Matched != 2 || res.Verified != 0 || res.FirstApprovals != 2 || len(res.Unmatched) != 2 {
+		t.Fatalf("first import = %+v", res)
+	}
+	for _, u := range res.Unmatched {
+		if u.Reason != outcomes.RegisterAwaitingSecond {
+			t.Errorf("row %d: reason %q, want %q", u.Row, u.Reason, outcomes.RegisterAwaitingSecond)
+		}
+	}
+	for _, id := range []uuid.UUID{c1.ID, c2.ID} {
+		c, err := f.s.GetClaim(ctx, verifier, id)
+		check(t, err)
+		if c.State != outcomes.AwaitingSecondApproval || c.FirstApprovedBy == nil || *c.FirstApprovedBy != verifier.UserID {
+			t.Fatalf("claim after one verifier's import = %s, first approval by %v", c.State, c.FirstApprovedBy)
+		}
+	}
+	_, payable, _ := f.exposure(f.contract.ID)
+	eq(t, "payable after a first approval", payable, "0.00")
+
+	// The same verifier again, by import and by hand: refused.
+	res, err = f.s.ImportExamResults(ctx, verifier, "mine-again.csv", strings.NewReader(both))
+	check(t, err)
+	if res.Verified != 0 || len(res.Unmatched) != 2 || res.Unmatched[0].Reason != outcomes.SecondApproverSame.Code {
+		t.Fatalf("same verifier's second import = %+v", res)
+	}
+	_, err = f.s.Approve(ctx, verifier, c2.ID, "")
+	wantCode(t, err, outcomes.SecondApproverSame)
+	_, payable, _ = f.exposure(f.contract.ID)
+	eq(t, "payable after the same verifier twice", payable, "0.00")
+
+	// A different verifier: by import for one, by hand for the other.
+	res, err = f.s.ImportExamResults(ctx, verifier2, "theirs.csv", strings.NewReader("participant,milestone,date\n"+p1.ParticipantReference+",intake,2005-03-10\n"))
+	check(t, err)
+	if res.Verified != 1 || res.FirstApprovals != 0 || len(res.Unmatched) != 0 {
+		t.Fatalf("second verifier's import = %+v", res)
+	}
+	_, err = f.s.Approve(ctx, verifier2, c2.ID, "")
+	check(t, err)
+	for _, id := range []uuid.UUID{c1.ID, c2.ID} {
+		c, err := f.s.GetClaim(ctx, verifier, id)
+		check(t, err)
+		if c.State != outcomes.Approved || c.DecidedBy == nil || *c.DecidedBy != verifier2.UserID {
+			t.Fatalf("claim after the second verifier = %s decided by %v", c.State, c.DecidedBy)
+		}
+	}
+	_, payable, _ = f.exposure(f.contract.ID)
+	eq(t, "payable after two verifiers", payable, "400.00")
+
+	// A command is nobody the four-eyes rule can tell apart: it never decides.
+	_, err = f.s.ImportExamResults(ctx, access.System("cli"), "cli.csv", strings.NewReader(both))
 	wantCode(t, err, fault.Forbidden)
 }

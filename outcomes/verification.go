@@ -23,16 +23,20 @@ var RejectionReasons = []string{"insufficient_evidence", "not_achieved", "date_i
 // reviewStates are the states in which a verifier decides.
 var reviewStates = []string{Submitted, AwaitingSecondApproval, Objected}
 
-// mayVerify checks that actor may decide on c: a verifier, never a
-// provider, never the person who submitted it.
+// mayVerify checks that actor may decide on c: a verifier, a person (never
+// a command or job, so every decision has someone the four-eyes rule can
+// tell apart), never a provider, never the person who submitted it.
 func mayVerify(actor access.Actor, c Claim) error {
 	if err := actor.Require(access.VerifyClaims); err != nil {
 		return err
 	}
+	if actor.IsSystem() {
+		return fault.New(fault.Forbidden, "a decision on a claim is taken by a verifier, not by a command")
+	}
 	if actor.IsProvider() {
 		return fault.New(fault.Forbidden, "providers never verify claims")
 	}
-	if c.SubmittedBy != nil && !actor.IsSystem() && *c.SubmittedBy == actor.UserID {
+	if c.SubmittedBy != nil && *c.SubmittedBy == actor.UserID {
 		return fault.New(OwnClaim, "you submitted this claim; another verifier must decide")
 	}
 	return nil
@@ -77,8 +81,9 @@ func (s *Service) approveLocked(ctx context.Context, tx *gorm.DB, actor access.A
 	before := c
 	from := c.State
 	me := userID(actor)
-	needsSecond := source == "verifier" && c.Amount.GreaterThan(settings.SecondApprovalAbove)
-	if needsSecond && c.State != AwaitingSecondApproval {
+	// Four eyes whatever the source: a register match above the limit is a
+	// first approval like a verifier's, and waits for a different person.
+	if c.Amount.GreaterThan(settings.SecondApprovalAbove) && c.State != AwaitingSecondApproval {
 		c.State, c.FirstApprovedBy, c.UpdatedAt = AwaitingSecondApproval, me, now
 		if err := tx.Model(&Claim{}).Where("id = ?", c.ID).Updates(map[string]any{"state": c.State, "first_approved_by": me, "updated_at": now}).Error; err != nil {
 			return err
@@ -88,7 +93,7 @@ func (s *Service) approveLocked(ctx context.Context, tx *gorm.DB, actor access.A
 		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "claim.approve_first", EntityType: "claim", EntityID: c.ID.String(), Before: before, After: c})
 	}
-	if c.State == AwaitingSecondApproval && c.FirstApprovedBy != nil && me != nil && *c.FirstApprovedBy == *me {
+	if c.State == AwaitingSecondApproval && (me == nil || c.FirstApprovedBy == nil || *c.FirstApprovedBy == *me) {
 		return fault.New(SecondApproverSame, "you gave the first approval; a different verifier gives the second")
 	}
 	t, err := lockTrajectory(ctx, tx, access.System("approval"), c.TrajectoryID)

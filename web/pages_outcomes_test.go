@@ -488,7 +488,7 @@ func TestOutcomesMessagesCoverEveryName(t *testing.T) {
 	for _, s := range []string{"approve", "reject", "request_changes", "resubmit", "object", "revoke"} {
 		keys = append(keys, "outcomes.flash."+s)
 	}
-	for _, s := range []string{"incomplete_row", "invalid_date", "participant_unknown", "no_claim", "claim_not_submitted", "date_differs", "error"} {
+	for _, s := range []string{"incomplete_row", "invalid_date", "participant_unknown", "no_claim", "claim_not_submitted", "date_differs", "awaiting_second_approval", "error"} {
 		keys = append(keys, "outcomes.register.reason."+s)
 	}
 	for _, s := range []string{"participants", "referrals", "trajectories", "claims", "verify", "register"} {
