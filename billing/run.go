@@ -85,6 +85,9 @@ func (s *Service) CreateRun(ctx context.Context, actor access.Actor, periodStart
 	if err := requireMunicipal(actor, access.WritePayments); err != nil {
 		return RunDetail{}, err
 	}
+	if err := requirePerson(actor); err != nil {
+		return RunDetail{}, err
+	}
 	var errs fault.Fields
 	if periodStart.IsZero() {
 		errs.Add("period_start", codeRequired, "the first day of the period")
@@ -269,6 +272,9 @@ func sameActor(r Run, actor access.Actor) bool {
 // its statements, gapless per year of the approval date.
 func (s *Service) ApproveRun(ctx context.Context, actor access.Actor, id uuid.UUID) (Run, error) {
 	if err := requireMunicipal(actor, access.WritePayments); err != nil {
+		return Run{}, err
+	}
+	if err := requirePerson(actor); err != nil {
 		return Run{}, err
 	}
 	var out Run

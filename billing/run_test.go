@@ -356,6 +356,11 @@ func TestCreatorCannotApprove(t *testing.T) {
 	wantCode(t, err, billing.CreatorCannotApprove)
 	_, err = f.bill.ApproveRun(ctx, auditor, run.ID)
 	wantCode(t, err, fault.Forbidden)
+	// A command is not a second person, and a run a command made has no first.
+	_, err = f.bill.ApproveRun(ctx, access.System("cli"), run.ID)
+	wantCode(t, err, fault.Forbidden)
+	_, err = f.bill.CreateRun(ctx, access.System("cli"), date("2005-03-01"), date("2005-03-31"))
+	wantCode(t, err, fault.Forbidden)
 	// The database refuses it too.
 	err = f.db.Gorm.Exec(`UPDATE payment_runs SET state = 'approved', approved_by = created_by, approved_by_label = 'x', approved_at = now() WHERE id = ?`, run.ID).Error
 	if !database.IsCheckViolation(err, "payment_runs_four_eyes") {

@@ -62,6 +62,15 @@ func requireMunicipal(actor access.Actor, action access.Action) error {
 	return nil
 }
 
+// requirePerson refuses a command or job where the four-eyes rule compares
+// people: a run is created and approved by two different finance users.
+func requirePerson(actor access.Actor) error {
+	if actor.IsSystem() {
+		return fault.New(fault.Forbidden, "payment runs are created and approved by finance users, not by a command")
+	}
+	return nil
+}
+
 // userID is the actor's user id, nil for a system actor.
 func userID(a access.Actor) *uuid.UUID {
 	id, _ := a.AuditIdentity()
