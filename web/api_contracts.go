@@ -153,7 +153,7 @@ func parseProducts(errs *fault.Fields, in []ProductBody) []contracts.Product {
 				Prerequisites: m.Prerequisites, EvidenceRequired: m.EvidenceRequired, EvidenceKinds: m.EvidenceKinds}
 			if m.Share != "" {
 				if d, err := decimal.NewFromString(m.Share); err != nil {
-					errs.Add(mf+".share", money.CodeNotAnAmount, "a percentage such as 40 or 12.5")
+					errs.Add(mf+".share", "not_a_percentage", "a percentage such as 40 or 12.5")
 				} else {
 					ms.Share = &d
 				}
@@ -201,7 +201,7 @@ func (b contractInputBody) input() (contracts.ContractInput, error) {
 	in.Ceiling = money.ParseField(&errs, "ceiling", b.Ceiling, false)
 	if b.VATRate != "" {
 		if d, err := decimal.NewFromString(b.VATRate); err != nil {
-			errs.Add("vat_rate", money.CodeNotAnAmount, "a percentage such as 21")
+			errs.Add("vat_rate", "not_a_percentage", "a percentage such as 21")
 		} else {
 			in.VATRate = &d
 		}

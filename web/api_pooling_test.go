@@ -45,8 +45,17 @@ func TestPoolingAPI(t *testing.T) {
 	for _, f := range p.Errors {
 		fields[f.Field] = f.Code
 	}
-	if fields["reporting_code"] != "invalid_format" || fields["amount"] != "too_many_decimals" || fields["earmark"] != "unknown_category" {
+	if fields["reporting_code"] != "invalid_format" || fields["amount"] != "invalid_amount" || fields["earmark"] != "unknown_category" {
 		t.Fatalf("invalid stream errors = %+v", p.Errors)
+	}
+	// The API reads only its canonical notation: no thousands separators, a dot before the cents.
+	for _, amount := range []string{"1,000.00", "1.000,00", "1000,00", "1.000", "€ 1000.00"} {
+		odd := streamJSON("ODD-2005")
+		odd["amount"] = amount
+		p := e.postJSON("/api/v1/funding-streams", proc, odd).problem(t, http.StatusUnprocessableEntity, "invalid_input")
+		if len(p.Errors) != 1 || p.Errors[0].Field != "amount" || p.Errors[0].Code != "invalid_amount" {
+			t.Errorf("amount %q: errors = %+v, want amount/invalid_amount", amount, p.Errors)
+		}
 	}
 
 	var b BudgetBody

@@ -460,7 +460,7 @@ func parseContractAmount(errs *fault.Fields, field, s string) decimal.Decimal {
 	if strings.TrimSpace(s) == "" {
 		return decimal.Zero
 	}
-	return money.ParseField(errs, field, s, false)
+	return money.ParseLocalField(errs, field, s, false)
 }
 
 // parseContractCount reads a whole number; empty is zero, which the domain refuses

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"github.com/euregio/tranche/internal/money"
 	"net/http"
 	"slices"
 
@@ -126,7 +127,7 @@ func (s *Server) showFundingStreams(c *gin.Context, status int, fill func(*fundi
 func (s *Server) createFundingStream(c *gin.Context) {
 	a, _ := actorOf(c)
 	form := streamForm{Funder: c.PostForm("funder"), Name: c.PostForm("name"), ReportingCode: c.PostForm("reporting_code"),
-		Amount: c.PostForm("amount"), ValidFrom: c.PostForm("valid_from"), ValidTo: c.PostForm("valid_to"),
+		Amount: money.Canonical(c.PostForm("amount")), ValidFrom: c.PostForm("valid_from"), ValidTo: c.PostForm("valid_to"),
 		Earmark: c.PostFormArray("earmark"), Unrestricted: c.PostForm("unrestricted") != ""}
 	_, err := s.pooling.CreateFundingStream(c.Request.Context(), a, form.input())
 	if err == nil {
@@ -260,7 +261,7 @@ func (s *Server) allocate(c *gin.Context) {
 		return
 	}
 	form := allocationForm{FundingStreamID: c.PostForm("funding_stream_id"), Amount: c.PostForm("amount")}
-	in := pooling.AllocateInput{BudgetID: budgetID, Amount: form.Amount}
+	in := pooling.AllocateInput{BudgetID: budgetID, Amount: money.Canonical(form.Amount)}
 	if form.FundingStreamID != "" {
 		streamID, perr := uuid.Parse(form.FundingStreamID)
 		if perr != nil {

@@ -89,10 +89,16 @@ func TestPoolingPages(t *testing.T) {
 		!strings.Contains(page, "Dit is meer dan de geldstroom nog kan toewijzen.") || !strings.Contains(page, `value="10000.01"`) {
 		t.Fatalf("over-allocation: %d\n%s", status, page)
 	}
+	// An amount that reads two ways is refused, never scaled: "1,000.00" is not 1.00.
+	for _, amount := range []string{"1,000.00", "1.000", "1,000"} {
+		if status, page := allocate(streams[0], amount); status != http.StatusUnprocessableEntity || !strings.Contains(page, `id="amount-error"`) {
+			t.Fatalf("allocate %q: %d, want 422 with the amount's error\n%s", amount, status, page)
+		}
+	}
 	for _, a := range []struct {
 		f      pooling.FundingStream
 		amount string
-	}{{streams[0], "6000,00"}, {streams[1], "2500.50"}} {
+	}{{streams[0], "6.000,00"}, {streams[1], "2500.50"}} {
 		if status, page := allocate(a.f, a.amount); status != http.StatusSeeOther {
 			t.Fatalf("allocate %s: %d\n%s", a.f.ReportingCode, status, page)
 		}

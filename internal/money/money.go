@@ -1,10 +1,14 @@
 // Package money parses, checks and prints euro amounts. Amounts are
 // decimal.Decimal with two decimals, numeric(14,2) in PostgreSQL and strings
-// in JSON ("1234.50"); a float never holds money.
+// in JSON ("1234.50"); a float never holds money. An amount is read in one
+// of two unambiguous notations or refused, never guessed at or scaled: the
+// API's canonical "1234.50" (Parse), and on pages also the Dutch "1.234,50"
+// (Canonical, ParseLocal).
 package money
 
 import (
-	"fmt"
+	"errors"
+	"regexp"
 	"strings"
 
 	"github.com/euregio/tranche/internal/fault"
@@ -17,48 +21,92 @@ var Max = decimal.RequireFromString("999999999999.99")
 // Field error codes for amounts.
 const (
 	CodeRequired    = "required"
-	CodeNotAnAmount = "not_an_amount"
+	CodeInvalid     = "invalid_amount"
 	CodeTooPrecise  = "too_many_decimals"
 	CodeNotPositive = "not_positive"
 	CodeNegative    = "negative"
 	CodeTooLarge    = "too_large"
 )
 
-// Parse reads an amount such as "1234.50" (also "1234,50" and "1.234,50" as
-// typed on Dutch pages). It accepts at most two decimals and never rounds.
+// canonical is the API's notation: digits, and a dot before the cents.
+var canonical = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
+// Parse reads an amount in the API's canonical notation: "1234.50", "1234.5"
+// or "1234"; a minus sign in front, nothing else. There are no thousands
+// separators, so nothing is ever guessed: "1,000.00" and "1.000,00" are
+// refused (invalid_amount), as are exponents. At most two decimals; an amount
+// is never rounded.
 func Parse(s string) (decimal.Decimal, error) {
-	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "€"))
+	s = strings.TrimSpace(s)
 	if s == "" {
-		return decimal.Zero, fmt.Errorf("%s", CodeRequired)
+		return decimal.Zero, errors.New(CodeRequired)
 	}
-	if strings.Contains(s, ",") {
-		// Dutch notation: dots group thousands, the comma marks decimals.
-		s = strings.ReplaceAll(s, ".", "")
-		s = strings.Replace(s, ",", ".", 1)
+	if !canonical.MatchString(s) || dutchGrouped.MatchString(strings.TrimPrefix(s, "-")) {
+		// "1.000" is a thousand in Dutch and one in this notation: refused.
+		return decimal.Zero, errors.New(CodeInvalid)
+	}
+	if _, frac, ok := strings.Cut(s, "."); ok && len(frac) > 2 {
+		return decimal.Zero, errors.New(CodeTooPrecise)
 	}
 	d, err := decimal.NewFromString(s)
-	if err != nil || strings.ContainsAny(s, "eE") {
-		return decimal.Zero, fmt.Errorf("%s", CodeNotAnAmount)
-	}
-	if d.Exponent() < -2 && !d.Equal(d.Round(2)) {
-		return decimal.Zero, fmt.Errorf("%s", CodeTooPrecise)
+	if err != nil {
+		return decimal.Zero, errors.New(CodeInvalid)
 	}
 	if d.Abs().GreaterThan(Max) {
-		return decimal.Zero, fmt.Errorf("%s", CodeTooLarge)
+		return decimal.Zero, errors.New(CodeTooLarge)
 	}
-	return d.Round(2), nil
+	return d, nil
 }
 
-// ParseField parses a required amount for the named field and checks its sign:
-// positive when strictlyPositive, else non-negative. Problems are added to errs.
+// dutchGrouped is an integer part with dots between thousands: "1.234.567".
+var dutchGrouped = regexp.MustCompile(`^[1-9][0-9]{0,2}(\.[0-9]{3})+$`)
+
+// Canonical rewrites an amount as typed on a page into the API's notation,
+// so that Parse reads it: the canonical "1000.00", and the Dutch "1000,00"
+// or "1.000,00" (dots between thousands, a comma before the cents), with an
+// optional euro sign. What could be read two ways is left as typed for Parse
+// to refuse: "1.000" (one thousand in Dutch, one in the API's notation), and
+// any mix such as "1,000.00".
+func Canonical(s string) string {
+	t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "€"))
+	sign := ""
+	if rest, ok := strings.CutPrefix(t, "-"); ok {
+		sign, t = "-", rest
+	}
+	intPart, frac, comma := strings.Cut(t, ",")
+	switch {
+	case comma:
+		if strings.Contains(frac, ".") || strings.Contains(frac, ",") {
+			return s
+		}
+		if dutchGrouped.MatchString(intPart) {
+			intPart = strings.ReplaceAll(intPart, ".", "")
+		}
+		return sign + intPart + "." + frac
+	case dutchGrouped.MatchString(t):
+		if strings.Count(t, ".") == 1 {
+			return s // "1.000": a thousand, or one with three decimals
+		}
+		return sign + strings.ReplaceAll(t, ".", "")
+	default:
+		return sign + t
+	}
+}
+
+// ParseLocal reads an amount as typed on a page (see Canonical).
+func ParseLocal(s string) (decimal.Decimal, error) { return Parse(Canonical(s)) }
+
+// ParseField parses a required amount in the API's notation for the named
+// field and checks its sign: positive when strictlyPositive, else
+// non-negative. Problems are added to errs.
 func ParseField(errs *fault.Fields, field, s string, strictlyPositive bool) decimal.Decimal {
 	d, err := Parse(s)
 	if err != nil {
 		msg := map[string]string{
-			CodeRequired:    "an amount is required",
-			CodeNotAnAmount: "not an amount; write it like 1234.50",
-			CodeTooPrecise:  "an amount has at most two decimals",
-			CodeTooLarge:    "the amount is too large",
+			CodeRequired:   "an amount is required",
+			CodeInvalid:    "not an amount in this notation; write it like 1234.50, without thousands separators",
+			CodeTooPrecise: "an amount has at most two decimals",
+			CodeTooLarge:   "the amount is too large",
 		}[err.Error()]
 		errs.Add(field, err.Error(), msg)
 		return decimal.Zero
@@ -69,6 +117,11 @@ func ParseField(errs *fault.Fields, field, s string, strictlyPositive bool) deci
 		errs.Add(field, CodeNegative, "the amount cannot be negative")
 	}
 	return d
+}
+
+// ParseLocalField is ParseField for an amount as typed on a page.
+func ParseLocalField(errs *fault.Fields, field, s string, strictlyPositive bool) decimal.Decimal {
+	return ParseField(errs, field, Canonical(s), strictlyPositive)
 }
 
 // String prints an amount as JSON and CSV carry it: "1234.50".

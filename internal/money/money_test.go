@@ -12,28 +12,72 @@ func TestParse(t *testing.T) {
 		in, want, err string
 	}{
 		{"1234.50", "1234.50", ""},
-		{"1234,5", "1234.50", ""},
-		{"1.234,50", "1234.50", ""},
-		{"€ 12", "12.00", ""},
-		{"0.10", "0.10", ""},
-		{"1.230", "1.23", ""},
-		{"1.235", "", CodeTooPrecise},
-		{"abc", "", CodeNotAnAmount},
-		{"1e3", "", CodeNotAnAmount},
+		{"1234.5", "1234.50", ""},
+		{"1234", "1234.00", ""},
+		{" 0.10 ", "0.10", ""},
+		{"-12.50", "-12.50", ""},
+		{"1,000.00", "", CodeInvalid}, // never 1.00
+		{"1.000,00", "", CodeInvalid}, // Dutch: pages only
+		{"1000,00", "", CodeInvalid},
+		{"1.000", "", CodeInvalid}, // a thousand, or one?
+		{"12.345", "", CodeInvalid},
+		{"0.125", "", CodeTooPrecise},
+		{"1234.567", "", CodeTooPrecise},
+		{"1.230", "", CodeInvalid},
+		{"€ 12", "", CodeInvalid},
+		{"abc", "", CodeInvalid},
+		{"1e3", "", CodeInvalid},
+		{"+5", "", CodeInvalid},
+		{".5", "", CodeInvalid},
+		{"5.", "", CodeInvalid},
 		{"", "", CodeRequired},
 		{"1000000000000", "", CodeTooLarge},
 	}
 	for _, tt := range tests {
 		got, err := Parse(tt.in)
-		if tt.err != "" {
-			if err == nil || err.Error() != tt.err {
-				t.Errorf("Parse(%q) error = %v, want %s", tt.in, err, tt.err)
-			}
-			continue
+		checkParse(t, "Parse", tt.in, got, err, tt.want, tt.err)
+	}
+}
+
+func TestParseLocal(t *testing.T) {
+	tests := []struct {
+		in, want, err string
+	}{
+		{"1000.00", "1000.00", ""},
+		{"1000,00", "1000.00", ""},
+		{"1.000,00", "1000.00", ""},
+		{"1.234.567,8", "1234567.80", ""},
+		{"1.234.567", "1234567.00", ""},
+		{"€ 1.234,50", "1234.50", ""},
+		{"-1.234,50", "-1234.50", ""},
+		{"1234,5", "1234.50", ""},
+		{"1,000.00", "", CodeInvalid}, // English grouping: never 1.00
+		{"1,000", "", CodeInvalid},    // a thousand in English, one in Dutch
+		{"1.000", "", CodeInvalid},    // a thousand, or one?
+		{"1.00.000,00", "", CodeInvalid},
+		{"12.34,50", "", CodeInvalid},
+		{"1000,", "", CodeInvalid},
+		{"1,2,3", "", CodeInvalid},
+		{"1234,567", "", CodeTooPrecise},
+		{"abc", "", CodeInvalid},
+		{"", "", CodeRequired},
+	}
+	for _, tt := range tests {
+		got, err := ParseLocal(tt.in)
+		checkParse(t, "ParseLocal", tt.in, got, err, tt.want, tt.err)
+	}
+}
+
+func checkParse(t *testing.T, fn, in string, got decimal.Decimal, err error, want, wantErr string) {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || err.Error() != wantErr {
+			t.Errorf("%s(%q) = %s, %v; want error %s", fn, in, got, err, wantErr)
 		}
-		if err != nil || got.StringFixed(2) != tt.want {
-			t.Errorf("Parse(%q) = %s, %v; want %s", tt.in, got.StringFixed(2), err, tt.want)
-		}
+		return
+	}
+	if err != nil || got.StringFixed(2) != want {
+		t.Errorf("%s(%q) = %s, %v; want %s", fn, in, got.StringFixed(2), err, want)
 	}
 }
 
