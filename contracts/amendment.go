@@ -2,6 +2,7 @@ package contracts
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -77,6 +78,9 @@ func (s *Service) AmendContract(ctx context.Context, actor access.Actor, id uuid
 		checkCeiling(&errs, ceiling, products)
 		if capacity <= 0 {
 			addField(&errs, "capacity", CapacityNotPositive, "at least one trajectory")
+		}
+		if capacity > MaxCapacity {
+			addField(&errs, "capacity", OutOfRange, fmt.Sprintf("at most %d trajectories", MaxCapacity))
 		}
 		validateProducts(&errs, products, cats)
 		if err := errs.Err(); err != nil {

@@ -32,7 +32,7 @@ func TestLockForStart(t *testing.T) {
 	e := newEnv(t)
 	p := registerProvider(t, e, "12345678", "Taalhuis Twente")
 	in := contractInput(p.ID, "ENS-2005-001")
-	budget := budgetRow(t, e)
+	budget := e.budget
 	in.BudgetID = &budget
 	draft, err := e.svc.CreateContract(ctx, procurement, in)
 	if err != nil {

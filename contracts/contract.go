@@ -149,6 +149,9 @@ func (in ContractInput) check(categories map[string]Category) (Contract, []Produ
 	if c.Capacity <= 0 {
 		addField(&errs, "capacity", CapacityNotPositive, "at least one trajectory")
 	}
+	if c.Capacity > MaxCapacity {
+		addField(&errs, "capacity", OutOfRange, fmt.Sprintf("at most %d trajectories", MaxCapacity))
+	}
 	switch {
 	case c.VATExempt && c.VATRate != nil:
 		addField(&errs, "vat_rate", VATRateWithExempt, "leave the rate empty for a VAT exempt contract")
@@ -316,6 +319,9 @@ func (s *Service) transition(ctx context.Context, actor access.Actor, id uuid.UU
 		action := map[Status]string{Active: "contract.activate", Suspended: "contract.suspend", Ended: "contract.end"}[to]
 		switch {
 		case before.Status == Draft:
+			if err := s.checkFunded(ctx, tx, before); err != nil {
+				return err
+			}
 			if err := freezeVersion(ctx, tx, *before.CurrentVersionID, now); err != nil {
 				return err
 			}
@@ -338,6 +344,26 @@ func (s *Service) transition(ctx context.Context, actor access.Actor, id uuid.UU
 		return audit.Record(ctx, tx, actor, audit.Event{Action: action, EntityType: "contract", EntityID: id.String(), Before: before, After: after})
 	})
 	return out, err
+}
+
+// checkFunded refuses to activate a contract that names no budget, or
+// whose budget has no money available: its trajectories could never be
+// committed, so the first start would fail instead of the activation.
+func (s *Service) checkFunded(ctx context.Context, tx *gorm.DB, c Contract) error {
+	if c.BudgetID == nil {
+		return fault.New(ContractBudgetMissing, "contract %s names no budget; choose the budget that pays for it before activating", c.Reference)
+	}
+	if s.funds == nil {
+		return nil
+	}
+	available, err := s.funds.BudgetAvailable(ctx, tx, *c.BudgetID)
+	if err != nil {
+		return err
+	}
+	if !available.IsPositive() {
+		return fault.New(ContractBudgetEmpty, "the budget of contract %s has no money available; allocate funding to it before activating", c.Reference)
+	}
+	return nil
 }
 
 // GetContract returns a contract with its current version's products,

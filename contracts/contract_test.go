@@ -1,6 +1,7 @@
 package contracts
 
 import (
+	"github.com/euregio/tranche/pooling"
 	"testing"
 
 	"github.com/euregio/tranche/internal/access"
@@ -156,6 +157,7 @@ func TestContractLifecycle(t *testing.T) {
 	c := createContract(t, e, p.ID, "ENS-2005-001")
 
 	in := contractInput(p.ID, "ENS-2005-001")
+	in.BudgetID = &e.budget
 	in.Capacity = 55
 	in.Products[0].Price = dec("2600.00")
 	upd, err := e.svc.UpdateDraft(ctx, procurement, c.ID, in)
@@ -359,5 +361,51 @@ func TestContractBudgetMustExist(t *testing.T) {
 	fe, ok := fault.As(err)
 	if !ok || len(fe.Fields) != 1 || fe.Fields[0].Field != "budget_id" || fe.Fields[0].Code != "budget_unknown" {
 		t.Fatalf("contract with an unknown budget: %v", err)
+	}
+}
+
+// A contract is activated only with a budget that has money available:
+// without one its first trajectory could never be committed.
+func TestActivationNeedsAFundedBudget(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := registerProvider(t, e, "12345678", "Taalhuis Twente")
+	draft, err := e.svc.CreateContract(ctx, procurement, contractInput(p.ID, "NO-BUDGET"))
+	check(t, err)
+	_, err = e.svc.ActivateContract(ctx, procurement, draft.ID)
+	if !fault.HasCode(err, ContractBudgetMissing) {
+		t.Fatalf("activating without a budget: %v, want %s", err, ContractBudgetMissing.Code)
+	}
+
+	empty := budgetRow(t, e)
+	in := contractInput(p.ID, "NO-BUDGET")
+	in.BudgetID = &empty
+	_, err = e.svc.UpdateDraft(ctx, procurement, draft.ID, in)
+	check(t, err)
+	_, err = e.svc.ActivateContract(ctx, procurement, draft.ID)
+	if !fault.HasCode(err, ContractBudgetEmpty) {
+		t.Fatalf("activating on an empty budget: %v, want %s", err, ContractBudgetEmpty.Code)
+	}
+	if got := must(e.svc.GetContract(ctx, procurement, draft.ID)); got.Status != Draft || auditCount(t, e.db, "contract.activate", draft.ID.String()) != 0 {
+		t.Fatalf("after refused activations: status %s", got.Status)
+	}
+
+	sys := access.System("test")
+	stream, err := e.pool.CreateFundingStream(ctx, sys, pooling.CreateFundingStreamInput{Funder: "Rijk", Name: "Taal",
+		ReportingCode: "TAAL-2005", Amount: "5000.00", ValidFrom: "2005-01-01", ValidTo: "2005-12-31", Unrestricted: true})
+	check(t, err)
+	_, err = e.pool.Allocate(ctx, sys, pooling.AllocateInput{BudgetID: empty, FundingStreamID: stream.ID, Amount: "5000.00"})
+	check(t, err)
+	got, err := e.svc.ActivateContract(ctx, procurement, draft.ID)
+	check(t, err)
+	if got.Status != Active {
+		t.Fatalf("after funding: status %s", got.Status)
+	}
+}
+
+func check(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(describe(err))
 	}
 }

@@ -3,6 +3,7 @@ package contracts
 import (
 	"context"
 	"fmt"
+	"github.com/euregio/tranche/pooling"
 	"testing"
 	"time"
 
@@ -36,14 +37,30 @@ var (
 )
 
 type env struct {
-	svc *Service
-	db  *gorm.DB
+	svc    *Service
+	db     *gorm.DB
+	pool   *pooling.Service
+	budget uuid.UUID // funded with 1 000 000.00
 }
 
+// newEnv gives a contracts service on a fresh database, with pooling
+// telling it what budgets have available, as serve wires it.
 func newEnv(t *testing.T) env {
 	t.Helper()
 	db := dbtest.New(t)
-	return env{svc: NewService(db.Gorm), db: db.Gorm}
+	pool := pooling.NewService(db.Gorm)
+	e := env{svc: NewService(db.Gorm).UseFunds(pool), db: db.Gorm, pool: pool}
+	e.budget = budgetRow(t, e)
+	sys := access.System("test")
+	stream, err := pool.CreateFundingStream(ctx, sys, pooling.CreateFundingStreamInput{Funder: "Rijk", Name: "Integratie",
+		ReportingCode: "INT-" + e.budget.String()[:8], Amount: "1000000.00", ValidFrom: "2005-01-01", ValidTo: "2005-12-31", Unrestricted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Allocate(ctx, sys, pooling.AllocateInput{BudgetID: e.budget, FundingStreamID: stream.ID, Amount: "1000000.00"}); err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -114,7 +131,9 @@ func contractInput(providerID uuid.UUID, ref string) ContractInput {
 
 func createContract(t *testing.T, e env, providerID uuid.UUID, ref string) ContractDetail {
 	t.Helper()
-	c, err := e.svc.CreateContract(ctx, procurement, contractInput(providerID, ref))
+	in := contractInput(providerID, ref)
+	in.BudgetID = &e.budget
+	c, err := e.svc.CreateContract(ctx, procurement, in)
 	if err != nil {
 		t.Fatalf("CreateContract(%s): %v", ref, err)
 	}

@@ -150,6 +150,10 @@ func validateProducts(errs *fault.Fields, products []Product, categories map[str
 		addField(errs, "products", ProductsRequired, "add at least one product")
 		return
 	}
+	if len(products) > MaxProducts {
+		addField(errs, "products", TooMany, fmt.Sprintf("at most %d products in one contract", MaxProducts))
+		return
+	}
 	seen := map[string]bool{}
 	for i, p := range products {
 		f := fmt.Sprintf("products[%d]", i)
@@ -185,9 +189,22 @@ func validateProducts(errs *fault.Fields, products []Product, categories map[str
 	}
 }
 
+// Limits of one contract, far above any real one and within what one
+// statement and the columns carry; beyond them a field error, never a 500.
+const (
+	MaxProducts       = 50      // products in one contract
+	MaxMilestones     = 50      // milestones in one schedule; also evidence kinds and prerequisites of one milestone
+	MaxDeadlineMonths = 240     // a milestone's deadline after the trajectory's start
+	MaxCapacity       = 100_000 // trajectories under one contract
+)
+
 func validateSchedule(errs *fault.Fields, f string, p Product, cat Category, catKnown, priceOK bool) {
 	if len(p.Milestones) == 0 {
 		addField(errs, f+".milestones", ScheduleEmpty, "add at least one milestone")
+		return
+	}
+	if len(p.Milestones) > MaxMilestones {
+		addField(errs, f+".milestones", TooMany, fmt.Sprintf("at most %d milestones in one schedule", MaxMilestones))
 		return
 	}
 	codes := map[string]bool{}
@@ -240,8 +257,15 @@ func validateSchedule(errs *fault.Fields, f string, p Product, cat Category, cat
 			}
 			amountSum = amountSum.Add(a)
 		}
-		if m.DeadlineMonths <= 0 {
+		switch {
+		case m.DeadlineMonths <= 0:
 			addField(errs, mf+".deadline_months", DeadlineNotPositive, "at least one month after the start")
+		case m.DeadlineMonths > MaxDeadlineMonths:
+			addField(errs, mf+".deadline_months", OutOfRange, fmt.Sprintf("at most %d months after the start", MaxDeadlineMonths))
+		}
+		if len(m.EvidenceKinds) > MaxMilestones || len(m.Prerequisites) > MaxMilestones {
+			addField(errs, mf, TooMany, fmt.Sprintf("at most %d evidence kinds and %d prerequisites", MaxMilestones, MaxMilestones))
+			continue
 		}
 		for k, kind := range m.EvidenceKinds {
 			if !evidenceKindPattern.MatchString(kind) {

@@ -9,6 +9,7 @@ import (
 	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/fault"
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 )
 
@@ -16,8 +17,23 @@ import (
 // context first and the acting user second, checks the actor's rights, and
 // runs in one transaction with its audit events.
 type Service struct {
-	db  *gorm.DB
-	now func() time.Time
+	db    *gorm.DB
+	now   func() time.Time
+	funds Funds
+}
+
+// Funds tells how much money a budget has available (allocated and not
+// reserved). Pooling keeps the budgets and provides it; contracts, which
+// imports no other capability, asks through this interface.
+type Funds interface {
+	BudgetAvailable(ctx context.Context, tx *gorm.DB, budgetID uuid.UUID) (decimal.Decimal, error)
+}
+
+// UseFunds lets activation refuse a contract whose budget has no money
+// available. Every caller that activates contracts for users sets it.
+func (s *Service) UseFunds(f Funds) *Service {
+	s.funds = f
+	return s
 }
 
 // NewService returns the contracts service on db.

@@ -87,6 +87,15 @@ func (s *Service) GetBudget(ctx context.Context, actor access.Actor, id uuid.UUI
 	return findBudget(ctx, s.db, id, false)
 }
 
+// BudgetAvailable is the money allocated to a budget and not reserved, over
+// all its funding streams (contracts asks it before activating a contract).
+func (s *Service) BudgetAvailable(ctx context.Context, tx *gorm.DB, budgetID uuid.UUID) (decimal.Decimal, error) {
+	var sum decimal.Decimal
+	err := tx.WithContext(ctx).Raw(`SELECT COALESCE(sum(balance), 0) FROM ledger_balances WHERE budget_id = ? AND account = ?`,
+		budgetID, string(Available)).Scan(&sum).Error
+	return sum, err
+}
+
 // ListBudgets returns one page of budgets in creation order and the cursor
 // of the next page ("" on the last).
 func (s *Service) ListBudgets(ctx context.Context, actor access.Actor, page database.Page) ([]Budget, string, error) {

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"fmt"
+	"github.com/euregio/tranche/pooling"
 	"net/http"
 	"testing"
 
@@ -55,7 +57,9 @@ func TestContractsAPI(t *testing.T) {
 	e.postJSON("/api/v1/providers", cm, providerJSON("34567890", "X")).problem(t, http.StatusForbidden, "forbidden")
 
 	var ca, cb ContractBody
-	r = e.postJSON("/api/v1/contracts", proc, contractJSON(pa.ID.String(), "ENS-2005-001"))
+	funded := contractJSON(pa.ID.String(), "ENS-2005-001")
+	funded["budget_id"] = e.fundedBudget().String()
+	r = e.postJSON("/api/v1/contracts", proc, funded)
 	if r.Code != http.StatusCreated {
 		t.Fatalf("create contract: %d %s", r.Code, r.Body)
 	}
@@ -129,4 +133,55 @@ func TestContractsAPI(t *testing.T) {
 	if len(list.Items) != 1 || list.Items[0].ID != ca.ID {
 		t.Errorf("active contracts = %+v", list.Items)
 	}
+}
+
+// Numbers beyond a column's range and lists beyond what one statement
+// carries are field errors, never a 500.
+func TestContractLimitsAPI(t *testing.T) {
+	e := newTestEnv(t)
+	proc := e.user("inkoop@enschede.example", access.Procurement)
+	var pa ProviderBody
+	e.postJSON("/api/v1/providers", proc, providerJSON("12345678", "Taalhuis Twente")).json(t, &pa)
+	milestones := func(c map[string]any) []map[string]any {
+		return c["products"].([]map[string]any)[0]["milestones"].([]map[string]any)
+	}
+	many := make([]map[string]any, 10_000)
+	for i := range many {
+		many[i] = map[string]any{"code": fmt.Sprintf("m%d", i), "name": "M", "outcome_domain": "language", "share": "0.01", "deadline_months": 2}
+	}
+	for _, tc := range []struct {
+		name, field, code string
+		edit              func(map[string]any)
+	}{
+		{"capacity 2^62", "capacity", "out_of_range", func(c map[string]any) { c["capacity"] = int64(1) << 62 }},
+		{"deadline 2^31 months", "products[0].milestones[0].deadline_months", "out_of_range", func(c map[string]any) { milestones(c)[0]["deadline_months"] = int64(1) << 31 }},
+		{"10 000 milestones", "products[0].milestones", "too_many", func(c map[string]any) { c["products"].([]map[string]any)[0]["milestones"] = many }},
+	} {
+		body := contractJSON(pa.ID.String(), "LIM-1")
+		tc.edit(body)
+		p := e.postJSON("/api/v1/contracts", proc, body).problem(t, http.StatusUnprocessableEntity, "invalid_input")
+		if len(p.Errors) != 1 || p.Errors[0].Field != tc.field || p.Errors[0].Code != tc.code {
+			t.Errorf("%s: errors %+v, want %s on %s", tc.name, p.Errors, tc.code, tc.field)
+		}
+	}
+}
+
+// A contract is activated only on a budget with money available.
+func TestActivationNeedsAFundedBudgetAPI(t *testing.T) {
+	e := newTestEnv(t)
+	proc := e.user("inkoop@enschede.example", access.Procurement)
+	var pa ProviderBody
+	e.postJSON("/api/v1/providers", proc, providerJSON("12345678", "Taalhuis Twente")).json(t, &pa)
+	var c ContractBody
+	e.postJSON("/api/v1/contracts", proc, contractJSON(pa.ID.String(), "NO-BUDGET")).json(t, &c)
+	e.postJSON("/api/v1/contracts/"+c.ID.String()+"/activate", proc, nil).problem(t, http.StatusConflict, "contract_budget_missing")
+
+	b, err := e.srv.pooling.CreateBudget(t.Context(), access.System("test"), pooling.CreateBudgetInput{Name: "Leeg", PeriodStart: "2005-01-01", PeriodEnd: "2005-12-31"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := contractJSON(pa.ID.String(), "EMPTY-BUDGET")
+	empty["budget_id"] = b.ID.String()
+	e.postJSON("/api/v1/contracts", proc, empty).json(t, &c)
+	e.postJSON("/api/v1/contracts/"+c.ID.String()+"/activate", proc, nil).problem(t, http.StatusConflict, "contract_budget_empty")
 }

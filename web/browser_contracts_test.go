@@ -61,6 +61,7 @@ func browserText(t *testing.T, ctx context.Context, sel string) string {
 func TestBrowserProcurementBuildsAndActivatesContract(t *testing.T) {
 	e := newTestEnv(t)
 	e.user("inkoop@enschede.example", access.Procurement)
+	budget := e.fundedBudget()
 	ts := httptest.NewServer(e.handler)
 	defer ts.Close()
 	ctx := newBrowser(t)
@@ -105,6 +106,7 @@ func TestBrowserProcurementBuildsAndActivatesContract(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#title"), "Taaltrajecten 2005"),
 		chromedp.SetValue(chromedp.CSS("#period_start"), "2005-01-01"),
 		chromedp.SetValue(chromedp.CSS("#period_end"), "2005-12-31"),
+		chromedp.SetValue(chromedp.CSS("#budget_id"), budget.String()),
 		chromedp.SendKeys(chromedp.CSS("#ceiling"), "100000"),
 		chromedp.SendKeys(chromedp.CSS("#capacity"), "40"),
 		chromedp.SetValue(chromedp.CSS("#product-category"), "language"),

@@ -308,7 +308,9 @@ func TestContractScheduleEditorKeepsWhatWasTyped(t *testing.T) {
 func TestContractLifecycleThroughThePages(t *testing.T) {
 	p := newContractsPages(t)
 	pid := p.provider(t, "12345678", "Taalhuis Twente")
-	status, loc, _ := postContractsForm(t, p.c, p.ts.URL+"/contracts/new", contractValues(pid, "ENS-2005-001"))
+	form := contractValues(pid, "ENS-2005-001")
+	form.Set("budget_id", p.e.fundedBudget().String())
+	status, loc, _ := postContractsForm(t, p.c, p.ts.URL+"/contracts/new", form)
 	if status != http.StatusSeeOther {
 		t.Fatalf("create = %d", status)
 	}

@@ -99,13 +99,14 @@ func New(cfg Config, db *database.DB, log *slog.Logger) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
 	// Errors from the database are logged without the data they quote.
 	log = slog.New(database.RedactErrors(log.Handler()))
+	pool := pooling.NewService(db.Gorm)
 	s := &Server{
 		cfg:       cfg,
 		db:        db,
 		log:       log,
 		access:    access.NewService(db.Gorm),
-		pooling:   pooling.NewService(db.Gorm),
-		contracts: contracts.NewService(db.Gorm),
+		pooling:   pool,
+		contracts: contracts.NewService(db.Gorm).UseFunds(pool),
 		idem:      idempotency.NewStore(db.Gorm),
 		metrics:   newMetrics(),
 		// Ten tries a minute per address, five per account: enough for a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/euregio/tranche/pooling"
 	"io"
 	"log/slog"
 	"net/http"
@@ -64,6 +65,27 @@ func (e *testEnv) providerUser(email, kvk string, roles ...access.Role) string {
 		e.t.Fatal(err)
 	}
 	return tok
+}
+
+// fundedBudget creates a budget for 2005 with 1 000 000.00 allocated from
+// an unrestricted funding stream, so that contracts on it can be activated.
+func (e *testEnv) fundedBudget() uuid.UUID {
+	e.t.Helper()
+	ctx := context.Background()
+	sys := access.System("test")
+	b, err := e.srv.pooling.CreateBudget(ctx, sys, pooling.CreateBudgetInput{Name: "Integratie 2005", PeriodStart: "2005-01-01", PeriodEnd: "2005-12-31"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	f, err := e.srv.pooling.CreateFundingStream(ctx, sys, pooling.CreateFundingStreamInput{Funder: "Rijk", Name: "Integratie",
+		ReportingCode: "INT-" + b.ID.String()[:8], Amount: "1000000.00", ValidFrom: "2005-01-01", ValidTo: "2005-12-31", Unrestricted: true})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.srv.pooling.Allocate(ctx, sys, pooling.AllocateInput{BudgetID: b.ID, FundingStreamID: f.ID, Amount: "1000000.00"}); err != nil {
+		e.t.Fatal(err)
+	}
+	return b.ID
 }
 
 // minimalProvider inserts a provider with the foundation's columns only.

@@ -122,7 +122,7 @@ func (d *demo) at(day time.Time) {
 func (d *demo) load() error {
 	d.acc = access.NewService(d.db.Gorm)
 	d.pool = pooling.NewService(d.db.Gorm).WithClock(d.now)
-	d.con = contracts.NewService(d.db.Gorm)
+	d.con = contracts.NewService(d.db.Gorm).UseFunds(d.pool)
 	d.out = outcomes.NewService(d.db.Gorm, pooling.NewService(d.db.Gorm)).WithClock(d.now)
 	steps := []func() error{d.users, d.funding, d.contracts, d.settings, d.people}
 	for _, step := range steps {

@@ -242,7 +242,7 @@ func (g *generator) setup() error {
 	ctx := g.ctx
 	acc := access.NewService(g.db.Gorm)
 	pool := pooling.NewService(g.db.Gorm).WithClock(g.now)
-	con := contracts.NewService(g.db.Gorm)
+	con := contracts.NewService(g.db.Gorm).UseFunds(pool)
 	sys := access.System("generate")
 	user := func(email, name string, role access.Role, kvk string) (access.Actor, error) {
 		u, err := acc.CreateUser(ctx, sys, access.NewUser{Email: email, Name: name, Roles: []access.Role{role}, ProviderKVK: kvk})

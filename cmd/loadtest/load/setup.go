@@ -54,7 +54,7 @@ func Prepare(ctx context.Context, db *database.DB, tag string, providers, perPro
 	sys := access.System("loadtest")
 	acc := access.NewService(db.Gorm)
 	pool := pooling.NewService(db.Gorm)
-	con := contracts.NewService(db.Gorm)
+	con := contracts.NewService(db.Gorm).UseFunds(pool)
 	out := outcomes.NewService(db.Gorm, pool)
 	var f Fixture
 
