@@ -3,6 +3,7 @@ package outcomes
 import (
 	"context"
 	"fmt"
+	"github.com/euregio/tranche/internal/civil"
 	"regexp"
 	"strings"
 	"time"
@@ -80,25 +81,13 @@ type ParticipantInput struct {
 	Municipality string
 }
 
-func parseOptionalDate(errs *fault.Fields, field, s string) *time.Time {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil
-	}
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		errs.Add(field, "invalid_date", "write the date as YYYY-MM-DD")
-		return nil
-	}
-	return &d
-}
-
 func (in ParticipantInput) parse(today time.Time) (Participant, error) {
 	var errs fault.Fields
 	p := Participant{GivenNames: strings.TrimSpace(in.GivenNames), FamilyName: strings.TrimSpace(in.FamilyName),
 		Gender: strings.TrimSpace(in.Gender), StatusGroup: strings.TrimSpace(in.StatusGroup), Municipality: strings.TrimSpace(in.Municipality)}
-	if p.GivenNames == "" && p.FamilyName == "" {
-		errs.Add("family_name", "required", "a name is required")
+	// A person with one name only has it as family name; given names may be empty.
+	if p.FamilyName == "" {
+		errs.Add("family_name", "required", "the family name is required; a person with one name has it here")
 	}
 	if len(p.GivenNames) > 200 || len(p.FamilyName) > 200 {
 		errs.Add("family_name", "too_long", "at most 200 characters")
@@ -111,13 +100,17 @@ func (in ParticipantInput) parse(today time.Time) (Participant, error) {
 	default:
 		errs.Add("gender", "not_allowed_value", "choose female, male, other or unknown")
 	}
-	p.DateOfBirth = parseOptionalDate(&errs, "date_of_birth", in.DateOfBirth)
+	p.DateOfBirth = civil.Optional(&errs, "date_of_birth", in.DateOfBirth)
 	if p.DateOfBirth != nil && p.DateOfBirth.After(today) {
 		errs.Add("date_of_birth", "in_future", "the date of birth lies in the future")
 	}
-	p.ArrivalDate = parseOptionalDate(&errs, "arrival_date", in.ArrivalDate)
-	if p.ArrivalDate != nil && p.ArrivalDate.After(today) {
+	p.ArrivalDate = civil.Optional(&errs, "arrival_date", in.ArrivalDate)
+	switch {
+	case p.ArrivalDate == nil:
+	case p.ArrivalDate.After(today):
 		errs.Add("arrival_date", "in_future", "the arrival date lies in the future")
+	case p.DateOfBirth != nil && p.ArrivalDate.Before(*p.DateOfBirth):
+		errs.Add("arrival_date", "before_birth", "the arrival date lies before the date of birth")
 	}
 	if bsn := strings.ReplaceAll(strings.TrimSpace(in.BSN), ".", ""); bsn != "" {
 		if !ValidBSN(bsn) {

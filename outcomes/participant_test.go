@@ -15,23 +15,34 @@ func TestParticipantReferencesAndBSN(t *testing.T) {
 		t.Fatalf("participant = %+v", p1)
 	}
 	tests := []struct {
-		in    outcomes.ParticipantInput
-		field string
+		in          outcomes.ParticipantInput
+		field, code string
 	}{
-		{outcomes.ParticipantInput{FamilyName: "Nguyễn", BSN: "123456789"}, "bsn"},
-		{outcomes.ParticipantInput{}, "family_name"},
-		{outcomes.ParticipantInput{FamilyName: "Müller", DateOfBirth: "17-05-1980"}, "date_of_birth"},
-		{outcomes.ParticipantInput{FamilyName: "Müller", Gender: "f"}, "gender"},
-		{outcomes.ParticipantInput{FamilyName: "Müller", ArrivalDate: "2030-01-01"}, "arrival_date"},
+		{outcomes.ParticipantInput{FamilyName: "Nguyễn", BSN: "123456789"}, "bsn", "invalid_bsn"},
+		{outcomes.ParticipantInput{}, "family_name", "required"},
+		{outcomes.ParticipantInput{GivenNames: "Amina", FamilyName: "  "}, "family_name", "required"},
+		{outcomes.ParticipantInput{FamilyName: "Müller", DateOfBirth: "17-05-1980"}, "date_of_birth", "invalid_date"},
+		{outcomes.ParticipantInput{FamilyName: "Müller", DateOfBirth: "0000-01-01"}, "date_of_birth", "date_out_of_range"},
+		{outcomes.ParticipantInput{FamilyName: "Müller", DateOfBirth: "0001-01-01"}, "date_of_birth", "date_out_of_range"},
+		{outcomes.ParticipantInput{FamilyName: "Müller", ArrivalDate: "0001-01-01"}, "arrival_date", "date_out_of_range"},
+		{outcomes.ParticipantInput{FamilyName: "Müller", DateOfBirth: "1980-05-17", ArrivalDate: "1979-12-31"}, "arrival_date", "before_birth"},
+		{outcomes.ParticipantInput{FamilyName: "Müller", Gender: "f"}, "gender", "not_allowed_value"},
+		{outcomes.ParticipantInput{FamilyName: "Müller", ArrivalDate: "2030-01-01"}, "arrival_date", "in_future"},
 	}
 	for _, tt := range tests {
 		_, err := f.s.CreateParticipant(ctx, casemanager, tt.in)
 		e, ok := fault.As(err)
-		if !ok || len(e.Fields) == 0 || e.Fields[0].Field != tt.field {
-			t.Errorf("CreateParticipant(%+v) = %v, want an error on %s", tt.in, err, tt.field)
+		if !ok || len(e.Fields) != 1 || e.Fields[0].Field != tt.field || e.Fields[0].Code != tt.code {
+			t.Errorf("CreateParticipant(%+v) = %v, want %s on %s", tt.in, err, tt.code, tt.field)
 		}
 	}
-	_, err := f.s.CreateParticipant(ctx, casemanager, outcomes.ParticipantInput{FamilyName: "Ćosić", BSN: "111222333"})
+	// A person with one name has it as family name.
+	one, err := f.s.CreateParticipant(ctx, casemanager, outcomes.ParticipantInput{FamilyName: "Mohammed", DateOfBirth: "1980-05-17", ArrivalDate: "1980-05-17"})
+	check(t, err)
+	if one.Personal == nil || one.Personal.Name() != "Mohammed" {
+		t.Errorf("one-name participant = %+v", one.Personal)
+	}
+	_, err = f.s.CreateParticipant(ctx, casemanager, outcomes.ParticipantInput{FamilyName: "Ćosić", BSN: "111222333"})
 	check(t, err)
 	_, err = f.s.CreateParticipant(ctx, casemanager, outcomes.ParticipantInput{FamilyName: "Abdi", BSN: "111.222.333"})
 	wantCode(t, err, outcomes.BSNTaken)

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/euregio/tranche/internal/civil"
 	"io"
 	"strings"
 	"time"
@@ -145,13 +146,14 @@ func (s *Service) applyRegisterRow(ctx context.Context, actor access.Actor, row 
 	if row.Participant == "" || row.Milestone == "" || row.Date == "" {
 		return false, "incomplete_row", "participant, milestone and date are all needed"
 	}
-	date, err := time.Parse(time.DateOnly, row.Date)
-	if err != nil {
-		if d, err2 := time.Parse("02-01-2006", row.Date); err2 == nil {
-			date = d
-		} else {
-			return false, "invalid_date", "write the date as YYYY-MM-DD"
+	date, code := civil.Parse(row.Date)
+	if code == civil.CodeInvalid {
+		if d, err := time.Parse("02-01-2006", row.Date); err == nil {
+			date, code = civil.Parse(d.Format(time.DateOnly))
 		}
+	}
+	if code != "" {
+		return false, "invalid_date", "write the date as YYYY-MM-DD, between 1900 and 2099"
 	}
 	var claims []Claim
 	q := s.db.WithContext(ctx).Table("claims c").Select("c.*").

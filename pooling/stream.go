@@ -3,6 +3,7 @@ package pooling
 import (
 	"context"
 	"fmt"
+	"github.com/euregio/tranche/internal/civil"
 	"regexp"
 	"slices"
 	"strings"
@@ -71,17 +72,7 @@ const dateLayout = "2006-01-02"
 
 // parseDate reads a required date for field.
 func parseDate(errs *fault.Fields, field, s string) time.Time {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		errs.Add(field, codeRequired, "a date is required")
-		return time.Time{}
-	}
-	d, err := time.Parse(dateLayout, s)
-	if err != nil {
-		errs.Add(field, codeInvalidDate, "not a date; write it like 2005-01-31")
-		return time.Time{}
-	}
-	return d
+	return civil.Field(errs, field, s)
 }
 
 // requireText checks a required, bounded text field.

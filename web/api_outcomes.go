@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"github.com/euregio/tranche/internal/civil"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -152,11 +153,9 @@ func dateParam(field, s string, required bool) (time.Time, error) {
 		}
 		return time.Time{}, nil
 	}
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return time.Time{}, fault.Invalid(fault.Field(field, "invalid_date", "write the date as YYYY-MM-DD"))
-	}
-	return d, nil
+	var errs fault.Fields
+	d := civil.Field(&errs, field, s)
+	return d, errs.Err()
 }
 
 // formFiles reads every uploaded file of a form field.

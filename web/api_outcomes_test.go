@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/euregio/tranche/internal/access"
 	"net/http"
 	"strings"
 	"testing"
@@ -172,5 +173,33 @@ func TestStartAndTerminateAPI(t *testing.T) {
 	p := o.postJSON("/api/v1/trajectories/"+tr+"/start", o.provider, map[string]any{"start_date": "not a date"}).problem(t, 422, "invalid_input")
 	if p.Errors[0].Field != "start_date" {
 		t.Fatalf("errors = %+v", p.Errors)
+	}
+}
+
+// Nonsense dates are field errors wherever the API reads a date.
+func TestNonsenseDatesAPI(t *testing.T) {
+	o := newOutcomeEnv(newTestEnv(t))
+	fields := func(r response) map[string]string {
+		p := r.problem(t, http.StatusUnprocessableEntity, "invalid_input")
+		out := map[string]string{}
+		for _, f := range p.Errors {
+			out[f.Field] = f.Code
+		}
+		return out
+	}
+	got := fields(o.postJSON("/api/v1/participants", o.casemanager, map[string]any{"given_names": "Ayşe", "family_name": "",
+		"date_of_birth": "0001-01-01", "arrival_date": "0000-06-01"}))
+	if got["family_name"] != "required" || got["date_of_birth"] != "date_out_of_range" || got["arrival_date"] != "date_out_of_range" {
+		t.Errorf("participant errors = %v", got)
+	}
+	got = fields(o.postJSON("/api/v1/participants", o.casemanager, map[string]any{"family_name": "Yılmaz", "date_of_birth": "1990-04-01", "arrival_date": "1989-01-01"}))
+	if got["arrival_date"] != "before_birth" {
+		t.Errorf("arrival before birth: %v", got)
+	}
+	proc := o.user("inkoop@enschede.example", access.Procurement)
+	stream := streamJSON("OLD-0001", "language")
+	stream["valid_from"] = "0001-01-01"
+	if got = fields(o.postJSON("/api/v1/funding-streams", proc, stream)); got["valid_from"] != "date_out_of_range" {
+		t.Errorf("funding stream errors = %v", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/euregio/tranche/internal/civil"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -207,12 +208,11 @@ func auditQuery(c *gin.Context) (audit.Query, url.Values, error) {
 		if v == "" {
 			return time.Time{}
 		}
-		d, err := time.ParseInLocation(time.DateOnly, v, amsterdam)
-		if err != nil || d.Year() < 1900 || d.Year() > 9999 {
-			errs.Add(name, "invalid_date", "a date such as 2005-03-31")
-			return time.Time{}
+		d := civil.Field(&errs, name, v)
+		if d.IsZero() {
+			return d
 		}
-		return d
+		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, amsterdam)
 	}
 	f.From = day("from")
 	if to := day("to"); !to.IsZero() {
