@@ -268,3 +268,21 @@ func TestUsersPage(t *testing.T) {
 		t.Fatalf("users page lacks the new user or the confirmation")
 	}
 }
+
+// No two items of the menu carry the same label in any language.
+func TestMenuLabelsDistinct(t *testing.T) {
+	for _, lang := range []string{"nl", "en", "de"} {
+		m := messages(t, lang)
+		seen := map[string]string{}
+		for _, n := range append([]navEntry{{key: "nav.home"}}, navigation...) {
+			label := m[n.key]
+			if label == "" {
+				t.Errorf("%s: no label for %s", lang, n.key)
+			}
+			if other, dup := seen[label]; dup {
+				t.Errorf("%s: %s and %s are both called %q", lang, other, n.key, label)
+			}
+			seen[label] = n.key
+		}
+	}
+}
