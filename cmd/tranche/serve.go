@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,10 +87,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
+	// Listen before logging, so that the log names the address really
+	// listened on (":8080" or port 0 resolved), with a URL to open.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.ListenAndServe() }()
+	go func() { errc <- hs.Serve(ln) }()
 	go hourly(ctx, e, db)
-	e.log.Info("tranche listening", "addr", *addr)
+	e.log.Info("tranche listening", "addr", ln.Addr().String(), "url", browseURL(ln.Addr()))
 	select {
 	case err := <-errc:
 		return err
@@ -157,4 +165,18 @@ func hourly(ctx context.Context, e *env, db *database.DB) {
 		case <-tick.C:
 		}
 	}
+}
+
+// browseURL is the address a browser on this machine opens: a wildcard
+// listen address becomes localhost.
+func browseURL(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return "http://" + a.String()
+	}
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(tcp.Port)) + "/"
 }
