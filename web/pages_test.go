@@ -128,8 +128,16 @@ func TestLoginRateLimit(t *testing.T) {
 func TestCrossOriginPostRefused(t *testing.T) {
 	e := newTestEnv(t)
 	e.user("fin@enschede.example", access.Finance)
+	// A form gets a page in the user's language, not raw JSON.
 	r := e.request(http.MethodPost, "/logout", "", strings.NewReader(""),
-		"Origin: https://evil.example", "Sec-Fetch-Site: cross-site", "Content-Type: application/x-www-form-urlencoded")
+		"Origin: https://evil.example", "Sec-Fetch-Site: cross-site", "Content-Type: application/x-www-form-urlencoded", "Accept-Language: nl")
+	if r.Code != http.StatusForbidden || !strings.HasPrefix(r.Header().Get("Content-Type"), "text/html") ||
+		!strings.Contains(r.Body.String(), "niet vanaf een pagina van Tranche verstuurd") {
+		t.Fatalf("cross-origin form = %d %s\n%s", r.Code, r.Header().Get("Content-Type"), r.Body)
+	}
+	// The API keeps problem+json.
+	r = e.request(http.MethodPost, "/api/v1/participants", "", strings.NewReader("{}"),
+		"Origin: https://evil.example", "Sec-Fetch-Site: cross-site", "Content-Type: application/json")
 	r.problem(t, http.StatusForbidden, "cross_origin_refused")
 	r = e.request(http.MethodPost, "/logout", "", strings.NewReader(""), "Sec-Fetch-Site: same-origin", "Content-Type: application/x-www-form-urlencoded")
 	if r.Code != http.StatusSeeOther {
@@ -283,6 +291,19 @@ func TestMenuLabelsDistinct(t *testing.T) {
 				t.Errorf("%s: %s and %s are both called %q", lang, other, n.key, label)
 			}
 			seen[label] = n.key
+		}
+	}
+}
+
+// HEAD answers like GET: the same status and headers, no body.
+func TestHeadAnswersLikeGet(t *testing.T) {
+	e := newTestEnv(t)
+	tok := e.user("fin@enschede.example", access.Finance)
+	for _, tc := range []struct{ path, token string }{{"/login", ""}, {"/healthz", ""}, {"/static/app.css", ""}, {"/api/v1/payment-runs", tok}, {"/api/v1/payment-runs", ""}, {"/no-such-page", ""}} {
+		get := e.request(http.MethodGet, tc.path, tc.token, nil)
+		head := e.request(http.MethodHead, tc.path, tc.token, nil)
+		if head.Code != get.Code || head.Header().Get("Content-Type") != get.Header().Get("Content-Type") || head.Body.Len() != 0 {
+			t.Errorf("HEAD %s = %d %q with %d bytes; GET = %d %q", tc.path, head.Code, head.Header().Get("Content-Type"), head.Body.Len(), get.Code, get.Header().Get("Content-Type"))
 		}
 	}
 }

@@ -144,12 +144,49 @@ func New(cfg Config, db *database.DB, log *slog.Logger) (*Server, error) {
 // Handler is the whole application: cross-origin protection (the CSRF
 // defence for every unsafe method), sessions, and the router.
 func (s *Server) Handler() http.Handler {
+	inner := s.sessions.LoadAndSave(s.engine)
+	// A refused cross-origin request still goes through the engine, marked,
+	// so that refuseCrossOrigin answers it like every other refusal: a page
+	// in the user's language for a form, problem+json for the API, logged
+	// and counted.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, problemFor(crossOrigin, "cross-origin requests that change state are refused", nil))
+		inner.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), crossOriginKey{}, true)))
 	}))
-	return cop.Handler(s.sessions.LoadAndSave(s.engine))
+	return headAsGet(cop.Handler(inner))
 }
+
+type crossOriginKey struct{}
+
+// refuseCrossOrigin answers a request the cross-origin protection refused.
+func (s *Server) refuseCrossOrigin(c *gin.Context) {
+	if c.Request.Context().Value(crossOriginKey{}) != nil {
+		s.refuse(c, problemFor(crossOrigin, "cross-origin requests that change state are refused", nil))
+		return
+	}
+	c.Next()
+}
+
+// headAsGet answers HEAD as the same GET would, without the body: gin
+// routes HEAD only where a HEAD route is registered.
+func headAsGet(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodHead {
+			h.ServeHTTP(w, r)
+			return
+		}
+		get := r.Clone(r.Context())
+		get.Method = http.MethodGet
+		h.ServeHTTP(headWriter{w}, get)
+	})
+}
+
+// headWriter keeps the status and headers of a response and drops its body.
+type headWriter struct{ http.ResponseWriter }
+
+func (w headWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+func (w headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 var crossOrigin = fault.Define("cross_origin_refused", fault.KindForbidden, "Cross-origin request refused")
 
@@ -164,7 +201,7 @@ func (s *Server) routes() error {
 	}
 	e.ContextWithFallback = true
 	e.HandleMethodNotAllowed = false
-	e.Use(s.requestContext, s.logRequests, s.recoverPanic, s.securityHeaders, s.limitBody, s.validateText, s.readMultipart(false))
+	e.Use(s.requestContext, s.logRequests, s.recoverPanic, s.securityHeaders, s.refuseCrossOrigin, s.limitBody, s.validateText, s.readMultipart(false))
 
 	e.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.readyz)
