@@ -51,10 +51,16 @@ type column struct {
 	align string
 }
 
+// The widths (mm) add up to the 180 mm between the margins; each header
+// fits its column with at least minHeaderGap to spare, so that neighbouring
+// headers stay apart (a test measures them).
 var lineColumns = []column{
-	{"Deelnemer", 21, "L"}, {"Traject", 16, "L"}, {"Mijlpaal", 54, "L"}, {"Datum", 20, "L"},
-	{"Excl. btw", 21, "R"}, {"Btw %", 10, "R"}, {"Btw", 17, "R"}, {"Bedrag", 21, "R"},
+	{"Deelnemer", 23, "L"}, {"Traject", 16, "L"}, {"Mijlpaal", 47, "L"}, {"Datum", 19, "L"},
+	{"Excl. btw", 21, "R"}, {"Btw %", 14, "R"}, {"Btw", 19, "R"}, {"Bedrag", 21, "R"},
 }
+
+// minHeaderGap is the least room (mm) a header leaves in its column.
+const minHeaderGap = 2.0
 
 // RenderStatementPDF renders a statement of a run. The page count is known
 // only after a first rendering, so the statement is laid out twice.
