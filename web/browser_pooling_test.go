@@ -98,6 +98,13 @@ func TestBrowserPoolingFundingPath(t *testing.T) {
 			t.Fatalf("flash after stream %s = %q", s.code, got)
 		}
 	}
+	split, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll('input[name="earmark"]')).map(i => i.closest('label')).
+			filter(l => l.getClientRects().length !== 1 || Math.abs(l.querySelector('input').getBoundingClientRect().top - l.getBoundingClientRect().top) > l.getBoundingClientRect().height / 2).
+			map(l => l.innerText.trim())`))
+	if err != nil || len(split) != 0 {
+		t.Errorf("earmark checkboxes apart from their labels: %v (%v)", split, err)
+	}
 	streams := poolingBrowserRows(t, ctx, "main table tbody tr")
 	if len(streams) != 2 {
 		t.Fatalf("streams table has %d rows, want 2: %v", len(streams), streams)
@@ -113,7 +120,7 @@ func TestBrowserPoolingFundingPath(t *testing.T) {
 	}
 
 	// A budget for 2005; creating it leads to its page.
-	err := chromedp.Do(ctx,
+	err = chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/budgets"),
 		chromedp.WaitVisible(chromedp.CSS(`form[action="/budgets"] input[name="name"]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "Integratie 2005"),
@@ -194,6 +201,12 @@ func TestBrowserPoolingFundingPath(t *testing.T) {
 	// clawed back yet.
 	if got := poolingBrowserText(t, ctx, "main h2:last-of-type"); got != "Verantwoording" {
 		t.Errorf("report heading = %q", got)
+	}
+	// The report, wider than the window, scrolls in its box; the page does not.
+	overflow, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](
+		`[document.documentElement.scrollWidth, document.documentElement.clientWidth, document.querySelector('table.report').scrollWidth]`))
+	if err != nil || len(overflow) != 3 || overflow[0] > overflow[1] {
+		t.Errorf("budget page is %v px wide in a %v px window (report %v px): %v", overflow[0], overflow[1], overflow[2], err)
 	}
 	const zero = "€ 0,00"
 	row := func(allocated string) []string {
