@@ -98,7 +98,8 @@ func (s *Server) createUser(c *gin.Context) {
 		for _, r := range roles {
 			p.Form.Roles[r] = true
 		}
-		p.Errors = s.formErrorsOf(p.basePage, err)
+		p.Errors = localFormErrors(p.basePage, err, "users", usersErrorField,
+			"Min", access.MinPasswordLength, "Max", access.MaxPasswordLength)
 	})
 }
 
@@ -288,6 +289,51 @@ func (s *Server) auditCSV(c *gin.Context) {
 				e.EntityType, e.EntityID, string(e.Before), string(e.After), e.RequestID})
 		})
 	})
+}
+
+// localFormErrors puts each error beside its field in the page's language,
+// never in the domain's English: the message of <area>.error.<field>.<code>,
+// else of <area>.error.<code>, else a generic "this value is not valid". An
+// error without fields goes beside the field onField names for its code (""
+// is the top of the form), with <area>.error.<code> or a generic message.
+// args fill the messages' templates.
+func localFormErrors(p basePage, err error, area string, onField func(code string) string, args ...any) formErrors {
+	e, ok := fault.As(err)
+	if !ok {
+		return formErrors{"": p.T("error.internal")}
+	}
+	lookup := func(keys ...string) (string, bool) {
+		for _, key := range keys {
+			if msg := p.T(key, args...); msg != key {
+				return msg, true
+			}
+		}
+		return "", false
+	}
+	if len(e.Fields) == 0 {
+		msg, found := lookup(area + ".error." + e.Code.Code)
+		if !found {
+			msg = p.T("error.invalid_form")
+		}
+		return formErrors{onField(e.Code.Code): msg}
+	}
+	out := formErrors{}
+	for _, f := range e.Fields {
+		if _, dup := out[f.Field]; dup {
+			continue
+		}
+		msg, found := lookup(area+".error."+f.Field+"."+f.Code, area+".error."+f.Code)
+		if !found {
+			msg = p.T("error.invalid_value")
+		}
+		out[f.Field] = msg
+	}
+	return out
+}
+
+// usersErrorField is where a user form's error without fields is shown.
+func usersErrorField(code string) string {
+	return map[string]string{access.EmailTaken.Code: "email", access.ProviderUnknown.Code: "provider"}[code]
 }
 
 // formErrorsOf turns a domain error into messages beside the fields; an

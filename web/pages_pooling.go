@@ -36,33 +36,11 @@ func poolingFormFailure(err error) (int, bool) {
 	return problemFor(e.Code, "", nil).Status, true
 }
 
-// poolingFormErrors puts each error beside its field, in the page's
-// language where the code has a message (pooling.error.<code>), else the
-// domain's English message. An error without fields goes on top, or beside
-// the field named by onField.
+// poolingFormErrors puts each error beside its field in the page's
+// language (pooling.error.<code>); an error without fields goes on top, or
+// beside the field named by onField.
 func (s *Server) poolingFormErrors(p basePage, err error, onField string) formErrors {
-	out := s.formErrorsOf(p, err)
-	e, ok := fault.As(err)
-	if !ok {
-		return out
-	}
-	message := func(code, fallback string) string {
-		key := "pooling.error." + code
-		if msg := p.T(key); msg != key {
-			return msg
-		}
-		return fallback
-	}
-	if len(e.Fields) == 0 {
-		return formErrors{onField: message(e.Code.Code, e.Detail)}
-	}
-	out = formErrors{}
-	for _, f := range e.Fields {
-		if _, dup := out[f.Field]; !dup {
-			out[f.Field] = message(f.Code, f.Message)
-		}
-	}
-	return out
+	return localFormErrors(p, err, "pooling", func(string) string { return onField })
 }
 
 // ---- funding streams
