@@ -241,3 +241,27 @@ func TestFormErrorsInDutchAndGerman(t *testing.T) {
 		}
 	}
 }
+
+// A domain error without a message of its own in the page's language gets
+// the language's generic text, never the domain's English detail or message.
+func TestPagesNeverShowTheDomainsEnglish(t *testing.T) {
+	r, err := newRenderer("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown := fault.Define("some_rule_without_a_message", fault.KindConflict, "Some rule")
+	for _, lang := range []string{"nl", "de"} {
+		p := basePage{Lang: lang, loc: i18n.NewLocalizer(r.bundle, lang)}
+		whole := &fault.Error{Code: unknown, Detail: "the English detail"}
+		fields := fault.Invalid(fault.Field("amount", "some_code_without_a_message", "the English message"))
+		if got := (&Server{}).formErrorsOf(p, whole)[""]; got != p.T("error.invalid_form") || strings.Contains(got, "English") {
+			t.Errorf("%s: error without fields shows %q", lang, got)
+		}
+		if got := (&Server{}).formErrorsOf(p, fields)["amount"]; got != p.T("error.invalid_value") || strings.Contains(got, "English") {
+			t.Errorf("%s: field error shows %q", lang, got)
+		}
+		if got := localMessage(p, "invalid_amount", true); got == p.T("error.invalid_value") {
+			t.Errorf("%s: invalid_amount has no message of its own", lang)
+		}
+	}
+}

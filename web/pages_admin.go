@@ -336,6 +336,26 @@ func usersErrorField(code string) string {
 	return map[string]string{access.EmailTaken.Code: "email", access.ProviderUnknown.Code: "provider"}[code]
 }
 
+// errorAreas are the locale areas whose <area>.error.<code> messages a page
+// may show for a domain error of any capability.
+var errorAreas = []string{"contracts", "outcomes", "billing", "pooling", "users"}
+
+// localMessage is the page's message for an error code: the first area
+// that has one, else a generic text (a value, or the whole form). A page
+// never shows the domain's English message.
+func localMessage(p basePage, code string, field bool) string {
+	for _, area := range errorAreas {
+		key := area + ".error." + code
+		if msg := p.T(key); msg != key {
+			return msg
+		}
+	}
+	if field {
+		return p.T("error.invalid_value")
+	}
+	return p.T("error.invalid_form")
+}
+
 // formErrorsOf turns a domain error into messages beside the fields; an
 // error without fields is shown at the top of the form.
 func (s *Server) formErrorsOf(p basePage, err error) formErrors {
@@ -346,12 +366,12 @@ func (s *Server) formErrorsOf(p basePage, err error) formErrors {
 		return out
 	}
 	if len(e.Fields) == 0 {
-		out[""] = e.Detail
+		out[""] = localMessage(p, e.Code.Code, false)
 		return out
 	}
 	for _, f := range e.Fields {
 		if _, dup := out[f.Field]; !dup {
-			out[f.Field] = f.Message
+			out[f.Field] = localMessage(p, f.Code, true)
 		}
 	}
 	return out
@@ -364,7 +384,8 @@ func (s *Server) pageError(c *gin.Context, err error) {
 	if key == "" {
 		key = "error.internal"
 		if p.Status < 500 {
-			page := &errorPage{basePage: s.base(c, "error.title"), Message: p.Detail}
+			base := s.base(c, "error.title")
+			page := &errorPage{basePage: base, Message: localMessage(base, p.Code, false)}
 			s.render(c, p.Status, "error", page)
 			return
 		}

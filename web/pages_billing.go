@@ -208,21 +208,21 @@ func billingErrors(p basePage, err error, input func(string) string) formErrors 
 		out[""] = p.T("error.internal")
 		return out
 	}
-	msg := func(code, fallback string) string {
+	msg := func(code string, field bool) string {
 		key := "billing.error." + code
 		if m := p.T(key); m != key {
 			return m
 		}
-		return fallback
+		return localMessage(p, code, field)
 	}
 	if len(e.Fields) == 0 {
-		out[""] = msg(e.Code.Code, e.Detail)
+		out[""] = msg(e.Code.Code, false)
 		return out
 	}
 	for _, f := range e.Fields {
 		id := input(billingFieldIndex.ReplaceAllString(f.Field, ""))
 		if _, dup := out[id]; !dup {
-			out[id] = msg(f.Code, f.Message)
+			out[id] = msg(f.Code, true)
 		}
 	}
 	return out

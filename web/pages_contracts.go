@@ -64,7 +64,7 @@ func (s *Server) contractsFormErrors(p basePage, err error) formErrors {
 		}
 		msg, found := contractErrorMessage(p, f.Code)
 		if !found {
-			msg = f.Message
+			msg = localMessage(p, f.Code, true)
 		}
 		out[field] = msg
 	}

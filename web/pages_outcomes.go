@@ -221,25 +221,25 @@ func outcomesErrors(p basePage, err error, input func(string) string, orphan str
 		out[""] = p.T("error.internal")
 		return out
 	}
-	msg := func(code, fallback string) string {
+	msg := func(code string, field bool) string {
 		key := "outcomes.error." + code
 		if m := p.T(key); m != key {
 			return m
 		}
-		return fallback
+		return localMessage(p, code, field)
 	}
 	if len(e.Fields) == 0 {
 		field := orphan
 		if e.Code.Code == outcomes.BSNTaken.Code {
 			field = input("bsn")
 		}
-		out[field] = msg(e.Code.Code, e.Detail)
+		out[field] = msg(e.Code.Code, false)
 		return out
 	}
 	for _, f := range e.Fields {
 		id := input(outcomesFieldIndex.ReplaceAllString(f.Field, ""))
 		if _, dup := out[id]; !dup {
-			out[id] = msg(f.Code, f.Message)
+			out[id] = msg(f.Code, true)
 		}
 	}
 	return out
