@@ -225,6 +225,12 @@ func TestFormErrorsInDutchAndGerman(t *testing.T) {
 					t.Errorf("%s: no message for %s (want one of %v)", tc.name, w, keys)
 					continue
 				}
+				if field != "" {
+					// The summary above the page links to the message beside the field.
+					if !strings.Contains(page, `id="error-summary"`) || !strings.Contains(page, `href="#`+field+`-error"`) || !strings.Contains(page, `id="`+field+`-error"`) {
+						t.Errorf("%s in %s: no error summary linking to %s beside its field", tc.name, lang, field)
+					}
+				}
 				msg := p.T(key, "Min", access.MinPasswordLength, "Max", access.MaxPasswordLength)
 				if !strings.Contains(page, html.EscapeString(msg)) {
 					t.Errorf("%s in %s: the page lacks %q for %s", tc.name, lang, msg, w)

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,9 +44,10 @@ func newRenderer(municipality string) (*renderer, error) {
 		}
 	}
 	funcs := template.FuncMap{
-		"fieldError": func(errs formErrors, field string) string { return errs[field] },
-		"hasError":   func(errs formErrors, field string) bool { _, ok := errs[field]; return ok },
-		"join":       strings.Join,
+		"fieldError":  func(errs formErrors, field string) string { return errs[field] },
+		"hasError":    func(errs formErrors, field string) bool { _, ok := errs[field]; return ok },
+		"fieldErrors": fieldErrorList,
+		"join":        strings.Join,
 		"map": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -235,4 +238,19 @@ func (s *Server) renderError(c *gin.Context, status int, messageKey string) {
 func staticFS() http.FileSystem {
 	sub, _ := fs.Sub(assets, "static")
 	return http.FS(sub)
+}
+
+// fieldError is one entry of a form's error summary.
+type fieldError struct{ Field, Message string }
+
+// fieldErrorList lists a form's field errors in field order for the summary
+// every page shows above its content (the form-wide error has its own box).
+func fieldErrorList(errs formErrors) []fieldError {
+	var out []fieldError
+	for _, f := range slices.Sorted(maps.Keys(errs)) {
+		if f != "" {
+			out = append(out, fieldError{f, errs[f]})
+		}
+	}
+	return out
 }
