@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/euregio/tranche/contracts"
 	"github.com/euregio/tranche/internal/access"
@@ -293,19 +294,39 @@ type contractPage struct {
 	Budget   *pooling.Budget // nil when none is assigned or the user may not read budgets
 	// Categories names the service categories by code, retired ones too.
 	Categories map[string]string
+	// Amend is the amendment form as typed (the current terms at first).
+	Amend amendForm
 }
 
+// amendForm is the amendment form: the contract's terms that change
+// without touching its products.
+type amendForm struct{ Ceiling, Capacity, PeriodEnd, Note string }
+
 func (s *Server) contractPage(c *gin.Context) {
-	ctx := c.Request.Context()
-	p := &contractPage{contractsBase: s.contractsBase(c, "contracts.detail.title")}
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
 		s.renderError(c, http.StatusNotFound, "error.not_found")
 		return
 	}
+	s.renderContractPage(c, id, http.StatusOK, nil, nil)
+}
+
+// renderContractPage shows a contract; after a refused amendment with the
+// form as typed and its errors.
+func (s *Server) renderContractPage(c *gin.Context, id uuid.UUID, status int, amend *amendForm, errs formErrors) {
+	ctx := c.Request.Context()
+	p := &contractPage{contractsBase: s.contractsBase(c, "contracts.detail.title")}
+	var err error
 	if p.Contract, err = s.contracts.GetContract(ctx, *p.Actor, id); err != nil {
 		s.pageError(c, err)
 		return
+	}
+	p.Errors = errs
+	if amend != nil {
+		p.Amend = *amend
+	} else {
+		p.Amend = amendForm{Ceiling: money.String(p.Contract.Ceiling), Capacity: strconv.Itoa(p.Contract.Capacity),
+			PeriodEnd: p.Contract.PeriodEnd.Format(time.DateOnly)}
 	}
 	if p.Spending, err = s.contractSpending(c, p.Contract.Contract); err != nil {
 		s.pageError(c, err)
@@ -331,7 +352,47 @@ func (s *Server) contractPage(c *gin.Context) {
 		p.Categories[cat.Code] = cat.Name(p.Lang)
 	}
 	p.Title = p.T("contracts.detail.title", "Reference", p.Contract.Reference)
-	s.render(c, http.StatusOK, "contracts_detail", p)
+	s.render(c, status, "contracts_detail", p)
+}
+
+// amendContract changes an active or suspended contract's ceiling,
+// capacity or end (the products stay as they are; the domain records the
+// amendment as a new version, audited with before and after).
+func (s *Server) amendContract(c *gin.Context, a access.Actor, id uuid.UUID) {
+	ctx := c.Request.Context()
+	form := amendForm{Ceiling: c.PostForm("ceiling"), Capacity: c.PostForm("capacity"), PeriodEnd: c.PostForm("period_end"), Note: c.PostForm("note")}
+	current, err := s.contracts.GetContract(ctx, a, id)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	var errs fault.Fields
+	am := contracts.Amendment{Note: form.Note, Products: current.Current.Products}
+	if strings.TrimSpace(form.Ceiling) != "" {
+		d := money.ParseLocalField(&errs, "ceiling", form.Ceiling, false)
+		am.Ceiling = &d
+	}
+	if strings.TrimSpace(form.Capacity) != "" {
+		n := parseContractCount(&errs, "capacity", form.Capacity)
+		am.Capacity = &n
+	}
+	if strings.TrimSpace(form.PeriodEnd) != "" {
+		d := parseDate(&errs, "period_end", form.PeriodEnd)
+		am.PeriodEnd = &d
+	}
+	if err = errs.Err(); err == nil {
+		_, err = s.contracts.AmendContract(ctx, a, id, am)
+	}
+	if e, ok := fault.As(err); ok && (e.Code.Kind == fault.KindInvalid || len(e.Fields) > 0) {
+		s.renderContractPage(c, id, http.StatusUnprocessableEntity, &form, s.contractsFormErrors(s.contractsBase(c, "contracts.detail.title").basePage, err))
+		return
+	}
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	s.sessions.Put(ctx, "flash", "contracts.detail.amended")
+	c.Redirect(http.StatusSeeOther, "/contracts/"+id.String())
 }
 
 // changeContract activates (or resumes), suspends or ends a contract.
@@ -340,8 +401,12 @@ func (s *Server) changeContract(c *gin.Context) {
 	a, _ := actorOf(c)
 	id, err := uuid.Parse(c.Param("id"))
 	change := c.Param("change")
-	if err != nil || !slices.Contains([]string{"activate", "suspend", "end"}, change) {
+	if err != nil || !slices.Contains([]string{"activate", "suspend", "end", "amend"}, change) {
 		s.renderError(c, http.StatusNotFound, "error.not_found")
+		return
+	}
+	if change == "amend" {
+		s.amendContract(c, a, id)
 		return
 	}
 	reason := c.PostForm("reason")

@@ -377,3 +377,48 @@ func TestContractsPagesInEveryLanguage(t *testing.T) {
 		}
 	}
 }
+
+// Procurement amends an active contract from its page: a refused ceiling
+// comes back beside its field with what was typed, a good one becomes a new
+// version, audited with before and after.
+func TestContractAmendmentThroughThePage(t *testing.T) {
+	p := newContractsPages(t)
+	pid := p.provider(t, "12345678", "Taalhuis Twente")
+	form := contractValues(pid, "ENS-2005-001")
+	form.Set("budget_id", p.e.fundedBudget().String())
+	status, loc, _ := postContractsForm(t, p.c, p.ts.URL+"/contracts/new", form)
+	if status != http.StatusSeeOther {
+		t.Fatalf("create = %d", status)
+	}
+	_, page := body(t, p.c, p.ts.URL+loc)
+	if strings.Contains(page, `id="amend"`) {
+		t.Fatalf("a draft offers an amendment; it is edited directly")
+	}
+	if status, _, _ := postContractsForm(t, p.c, p.ts.URL+loc+"/activate", nil); status != http.StatusSeeOther {
+		t.Fatalf("activate = %d", status)
+	}
+	_, page = body(t, p.c, p.ts.URL+loc)
+	if !strings.Contains(page, `id="amend"`) || !strings.Contains(page, `value="100000.00"`) {
+		t.Fatalf("the active contract's page lacks the amendment form with the current ceiling")
+	}
+
+	status, _, page = postContractsForm(t, p.c, p.ts.URL+loc+"/amend", url.Values{"ceiling": {"1,500.00"}, "capacity": {"50"}, "note": {"meer trajecten"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(page, `id="ceiling-error"`) || !strings.Contains(page, `value="1,500.00"`) || !strings.Contains(page, `id="error-summary"`) {
+		t.Fatalf("an ambiguous ceiling = %d, want 422 with the error beside the ceiling and the input kept:\n%s", status, page)
+	}
+	status, to, _ := postContractsForm(t, p.c, p.ts.URL+loc+"/amend", url.Values{"ceiling": {"150.000,00"}, "capacity": {"50"}, "period_end": {"2006-06-30"}, "note": {"meer trajecten"}})
+	if status != http.StatusSeeOther || to != loc {
+		t.Fatalf("amend = %d to %q", status, to)
+	}
+	_, page = body(t, p.c, p.ts.URL+loc)
+	for _, want := range []string{"Het contract is gewijzigd.", "€ 150.000,00", "50 trajecten", "30-06-2006"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the amended contract's page lacks %q", want)
+		}
+	}
+	var n int64
+	p.e.db.Gorm.Raw(`SELECT count(*) FROM audit_events WHERE action = 'contract.amend' AND before IS NOT NULL AND after IS NOT NULL`).Scan(&n)
+	if n != 1 {
+		t.Errorf("audit events of the amendment with before and after = %d, want 1", n)
+	}
+}
