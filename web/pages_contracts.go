@@ -24,6 +24,8 @@ import (
 func (s *Server) registerContractsPages(g *gin.RouterGroup) {
 	g.GET("/providers", s.providersPage)
 	g.POST("/providers", s.registerProvider)
+	g.GET("/providers/:id/edit", s.editProviderPage)
+	g.POST("/providers/:id", s.updateProvider)
 	g.GET("/contracts", s.contractsPage)
 	g.GET("/contracts.csv", s.contractsCSV)
 	g.GET("/contracts/new", s.newContractPage)
@@ -146,6 +148,72 @@ type providersPage struct {
 	contractsBase
 	Providers []contracts.Provider
 	Form      providerForm
+	// Editing is the provider whose details the form changes; nil: the
+	// form registers a new one.
+	Editing *contracts.Provider
+}
+
+// providerFormFrom fills the form with a provider's details.
+func providerFormFrom(p contracts.Provider) providerForm {
+	return providerForm{KVK: p.KVK, LegalName: p.LegalName, IBAN: p.IBAN, BIC: p.BIC, VATNumber: p.VATNumber,
+		AddressLine1: p.AddressLine1, AddressLine2: p.AddressLine2, Postcode: p.Postcode, City: p.City, Country: p.Country,
+		ContactName: p.ContactName, ContactEmail: p.ContactEmail, ContactPhone: p.ContactPhone}
+}
+
+// editProviderPage shows the providers with the form holding one
+// provider's details to change (IBAN, address, contact …).
+func (s *Server) editProviderPage(c *gin.Context) {
+	a, _ := actorOf(c)
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		s.renderError(c, http.StatusNotFound, "error.not_found")
+		return
+	}
+	if err := a.Require(access.WriteProviders); err != nil {
+		s.pageError(c, err)
+		return
+	}
+	pr, err := s.contracts.GetProvider(c.Request.Context(), a, id)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	s.showProviders(c, http.StatusOK, func(p *providersPage) {
+		p.Editing, p.Form = &pr, providerFormFrom(pr)
+	})
+}
+
+// updateProvider changes a provider's details; the domain audits them
+// with before and after. A payment run keeps the details it was created
+// with, so a new IBAN is paid from the next run on.
+func (s *Server) updateProvider(c *gin.Context) {
+	a, _ := actorOf(c)
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		s.renderError(c, http.StatusNotFound, "error.not_found")
+		return
+	}
+	form := providerFormOf(c)
+	_, err = s.contracts.UpdateProvider(c.Request.Context(), a, id, form.input())
+	if err == nil {
+		s.sessions.Put(c.Request.Context(), "flash", "contracts.providers.updated")
+		c.Redirect(http.StatusSeeOther, "/providers")
+		return
+	}
+	status, ok := contractFormFailure(err)
+	if !ok {
+		s.pageError(c, err)
+		return
+	}
+	pr, gerr := s.contracts.GetProvider(c.Request.Context(), a, id)
+	if gerr != nil {
+		s.pageError(c, gerr)
+		return
+	}
+	s.showProviders(c, status, func(p *providersPage) {
+		p.Editing, p.Form = &pr, form
+		p.Errors = s.contractsFormErrors(p.basePage, err)
+	})
 }
 
 func (s *Server) providersPage(c *gin.Context) {

@@ -422,3 +422,46 @@ func TestContractAmendmentThroughThePage(t *testing.T) {
 		t.Errorf("audit events of the amendment with before and after = %d, want 1", n)
 	}
 }
+
+// Procurement changes a provider's IBAN and contact on the providers page;
+// the change is audited with before and after.
+func TestProviderDetailsChangeThroughThePage(t *testing.T) {
+	p := newContractsPages(t)
+	pid := p.provider(t, "12345678", "Taalhuis Twente")
+	status, page := body(t, p.c, p.ts.URL+"/providers/"+pid+"/edit")
+	if status != http.StatusOK || !strings.Contains(page, `action="/providers/`+pid+`"`) || !strings.Contains(page, `value="NL91ABNA0417164300"`) {
+		t.Fatalf("edit page = %d, want the form with the provider's details:\n%s", status, page)
+	}
+	form := url.Values{"legal_name": {"Taalhuis Twente"}, "kvk": {"12345678"}, "iban": {"NL91ABNA0417164301"}, "bic": {"ABNANL2A"},
+		"country": {"NL"}, "city": {"Enschede"}, "contact_name": {"Mirjam de Vries"}, "contact_email": {"mirjam@taalhuis.example"}}
+	status, _, page = postContractsForm(t, p.c, p.ts.URL+"/providers/"+pid, form)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(page, `id="iban-error"`) || !strings.Contains(page, `value="NL91ABNA0417164301"`) {
+		t.Fatalf("a wrong IBAN = %d, want 422 beside the IBAN with the input kept:\n%s", status, page)
+	}
+	form.Set("iban", "DE89 3704 0044 0532 0130 00")
+	form.Set("bic", "COBADEFFXXX")
+	status, to, _ := postContractsForm(t, p.c, p.ts.URL+"/providers/"+pid, form)
+	if status != http.StatusSeeOther || to != "/providers" {
+		t.Fatalf("save = %d to %q", status, to)
+	}
+	_, page = body(t, p.c, p.ts.URL+"/providers")
+	for _, want := range []string{"De gegevens van de aanbieder zijn gewijzigd.", "DE89370400440532013000", "Mirjam de Vries"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the providers page lacks %q", want)
+		}
+	}
+	var ev struct{ Before, After string }
+	p.e.db.Gorm.Raw(`SELECT before::text AS before, after::text AS after FROM audit_events WHERE action = 'provider.update' AND entity_id = ?`, pid).Scan(&ev)
+	if !strings.Contains(ev.Before, "NL91ABNA0417164300") || !strings.Contains(ev.After, "DE89370400440532013000") {
+		t.Errorf("audit of the change: before %s, after %s", ev.Before, ev.After)
+	}
+	cm := browserClient(t)
+	p.e.user("cm@enschede.example", access.CaseManager)
+	login(t, p.ts, cm, "cm@enschede.example", testPassword)
+	if status, _ := body(t, cm, p.ts.URL+"/providers/"+pid+"/edit"); status != http.StatusForbidden {
+		t.Errorf("a case manager opening the edit form = %d, want 403", status)
+	}
+	if status, _, _ := postContractsForm(t, cm, p.ts.URL+"/providers/"+pid, form); status != http.StatusForbidden {
+		t.Errorf("a case manager saving = %d, want 403", status)
+	}
+}
