@@ -10,6 +10,8 @@ var (
 	BudgetInsufficient = fault.Define("budget_insufficient", fault.KindConflict, "Budget insufficient")
 	// AllocationExceedsStream: the allocation is more than the stream's unallocated amount.
 	AllocationExceedsStream = fault.Define("allocation_exceeds_stream", fault.KindConflict, "Allocation exceeds the funding stream")
+	// FundingStreamInUse: money of the stream has been allocated; its details no longer change.
+	FundingStreamInUse = fault.Define("funding_stream_in_use", fault.KindConflict, "Funding stream in use")
 	// AllocationOutsideValidity: the budget's period does not lie within the stream's validity.
 	AllocationOutsideValidity = fault.Define("allocation_outside_validity", fault.KindConflict, "Budget period outside the funding stream's validity")
 	// CommitmentExists: the reference already has a reservation.

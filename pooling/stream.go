@@ -128,6 +128,73 @@ func (in CreateFundingStreamInput) parse() (FundingStream, fault.Fields) {
 	return f, errs
 }
 
+// checkStreamInTx adds the rules that need the database (known categories,
+// a reporting code no other stream has) to errs and returns them.
+func checkStreamInTx(ctx context.Context, tx *gorm.DB, f FundingStream, errs fault.Fields, self uuid.UUID) error {
+	if len(f.Earmark) > 0 {
+		unknown, err := unknownCategories(ctx, tx, f.Earmark)
+		if err != nil {
+			return err
+		}
+		for _, c := range unknown {
+			errs.Add("earmark", codeUnknownCategory, "unknown service category "+c)
+		}
+	}
+	if f.ReportingCode != "" {
+		taken, err := exists(ctx, tx, `SELECT 1 FROM funding_streams WHERE reporting_code = ? AND id <> ?`, f.ReportingCode, self)
+		if err != nil {
+			return err
+		}
+		if taken {
+			errs.Add("reporting_code", codeTaken, "another funding stream has this reporting code")
+		}
+	}
+	return errs.Err()
+}
+
+// UpdateFundingStream corrects a funding stream's details (funder, name,
+// reporting code, amount, validity, earmark) as long as nothing has been
+// allocated from it; once it is used, its details are the ledger's and are
+// refused with funding_stream_in_use. Audited with before and after.
+func (s *Service) UpdateFundingStream(ctx context.Context, actor access.Actor, id uuid.UUID, in CreateFundingStreamInput) (FundingStream, error) {
+	if err := actor.Require(access.WriteFunding); err != nil {
+		return FundingStream{}, err
+	}
+	f, errs := in.parse()
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		// The row lock orders this change after any allocation in flight,
+		// which locks the stream too.
+		before, err := findStream(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		used, err := exists(ctx, tx, `SELECT 1 FROM allocations WHERE funding_stream_id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if used || before.Allocated.IsPositive() {
+			return fault.New(FundingStreamInUse, "money of funding stream %s has been allocated; its details can no longer change", before.ReportingCode)
+		}
+		if err := checkStreamInTx(ctx, tx, f, slices.Clone(errs), id); err != nil {
+			return err
+		}
+		f.ID, f.CreatedAt, f.Allocated = before.ID, before.CreatedAt, before.Allocated
+		if err := tx.WithContext(ctx).Exec(`UPDATE funding_streams SET funder = ?, name = ?, reporting_code = ?, amount = ?, currency = ?,
+			valid_from = ?, valid_to = ?, earmark = string_to_array(?::text, ',') WHERE id = ?`,
+			f.Funder, f.Name, f.ReportingCode, f.Amount, f.Currency, f.ValidFrom, f.ValidTo, joinEarmark(f.Earmark), id).Error; err != nil {
+			if database.IsUniqueViolation(err, "funding_streams_reporting_code_key") {
+				return fault.Invalid(fault.Field("reporting_code", codeTaken, "another funding stream has this reporting code"))
+			}
+			return fmt.Errorf("update funding stream: %w", err)
+		}
+		return audit.Record(ctx, tx, actor, audit.Event{Action: "funding_stream.update", EntityType: "funding_stream", EntityID: id.String(), Before: before, After: f})
+	})
+	if err != nil {
+		return FundingStream{}, err
+	}
+	return f, nil
+}
+
 // CreateFundingStream records a new funding stream.
 func (s *Service) CreateFundingStream(ctx context.Context, actor access.Actor, in CreateFundingStreamInput) (FundingStream, error) {
 	if err := actor.Require(access.WriteFunding); err != nil {
@@ -137,26 +204,7 @@ func (s *Service) CreateFundingStream(ctx context.Context, actor access.Actor, i
 	f.ID = uuid.Must(uuid.NewV7())
 	f.CreatedAt = s.timestamp()
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
-		errs := slices.Clone(errs)
-		if len(f.Earmark) > 0 {
-			unknown, err := unknownCategories(ctx, tx, f.Earmark)
-			if err != nil {
-				return err
-			}
-			for _, c := range unknown {
-				errs.Add("earmark", codeUnknownCategory, "unknown service category "+c)
-			}
-		}
-		if f.ReportingCode != "" {
-			taken, err := reportingCodeTaken(ctx, tx, f.ReportingCode)
-			if err != nil {
-				return err
-			}
-			if taken {
-				errs.Add("reporting_code", codeTaken, "another funding stream has this reporting code")
-			}
-		}
-		if err := errs.Err(); err != nil {
+		if err := checkStreamInTx(ctx, tx, f, slices.Clone(errs), uuid.Nil); err != nil {
 			return err
 		}
 		if err := insertStream(ctx, tx, f); err != nil {

@@ -1,6 +1,7 @@
 package pooling
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/euregio/tranche/internal/database"
@@ -141,5 +142,50 @@ func TestListFundingStreamsPages(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("stream %d = %s, want %s", i, got[i], want[i])
 		}
+	}
+}
+
+// A stream's details can be corrected until money of it is allocated;
+// every correction is audited with before and after.
+func TestUpdateFundingStreamBeforeItIsUsed(t *testing.T) {
+	e := newEnv(t)
+	other := e.stream("OTHER-1", "100.00", "language")
+	f, err := e.s.CreateFundingStream(e.ctx, procurement, validStreamInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := validStreamInput()
+	in.Name, in.Amount, in.ValidTo, in.Earmark, in.Unrestricted = "Rijksbijdrage inburgering 2005 (herzien)", "260000.00", "2006-06-30", nil, true
+	got, err := e.s.UpdateFundingStream(e.ctx, procurement, f.ID, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := e.s.GetFundingStream(e.ctx, auditor, f.ID)
+	if stored.Name != in.Name || stored.Amount.StringFixed(2) != "260000.00" || stored.ValidTo.Format(dateLayout) != "2006-06-30" || !stored.Unrestricted() || got.ID != f.ID {
+		t.Fatalf("stream after the correction = %+v", stored)
+	}
+	var audited struct{ Before, After string }
+	e.db.Gorm.Raw(`SELECT before::text AS before, after::text AS after FROM audit_events WHERE action = 'funding_stream.update' AND entity_id = ?`, f.ID.String()).Scan(&audited)
+	if !strings.Contains(audited.Before, `"amount": "250000"`) || !strings.Contains(audited.After, `"amount": "260000"`) {
+		t.Fatalf("audit of the correction: before %s after %s", audited.Before, audited.After)
+	}
+
+	taken := validStreamInput()
+	taken.ReportingCode = other.ReportingCode
+	_, err = e.s.UpdateFundingStream(e.ctx, procurement, f.ID, taken)
+	if fe, ok := fault.As(err); !ok || len(fe.Fields) != 1 || fe.Fields[0].Code != codeTaken {
+		t.Fatalf("another stream's reporting code: %v", err)
+	}
+	if _, err := e.s.UpdateFundingStream(e.ctx, casemanager, f.ID, in); !fault.HasCode(err, fault.Forbidden) {
+		t.Fatalf("a case manager correcting a stream: %v", err)
+	}
+
+	e.allocate(e.budget("Integratie 2005"), stored, "1000.00")
+	_, err = e.s.UpdateFundingStream(e.ctx, procurement, f.ID, validStreamInput())
+	if !fault.HasCode(err, FundingStreamInUse) {
+		t.Fatalf("correcting a used stream: %v, want %s", err, FundingStreamInUse.Code)
+	}
+	if after, _ := e.s.GetFundingStream(e.ctx, auditor, f.ID); after.Amount.StringFixed(2) != "260000.00" {
+		t.Fatalf("a used stream changed: %+v", after)
 	}
 }

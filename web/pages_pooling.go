@@ -5,6 +5,7 @@ import (
 	"github.com/euregio/tranche/internal/money"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/euregio/tranche/contracts"
 	"github.com/euregio/tranche/internal/access"
@@ -19,6 +20,8 @@ import (
 func (s *Server) registerPoolingPages(g *gin.RouterGroup) {
 	g.GET("/funding-streams", s.fundingStreamsPage)
 	g.POST("/funding-streams", s.createFundingStream)
+	g.GET("/funding-streams/:id/edit", s.editFundingStreamPage)
+	g.POST("/funding-streams/:id", s.updateFundingStream)
 	g.GET("/budgets", s.budgetsPage)
 	g.POST("/budgets", s.createBudget)
 	g.GET("/budgets/:id", s.budgetPage)
@@ -65,6 +68,8 @@ type fundingStreamsPage struct {
 	Streams    []pooling.FundingStream
 	Categories []contracts.Category
 	Form       streamForm
+	// Editing is the stream the form corrects; nil: the form adds one.
+	Editing *pooling.FundingStream
 }
 
 // CategoryName is the category's name in the page's language.
@@ -102,12 +107,78 @@ func (s *Server) showFundingStreams(c *gin.Context, status int, fill func(*fundi
 	s.render(c, status, "pooling_streams", p)
 }
 
+// streamFormOf reads the funding-stream form as typed.
+func streamFormOf(c *gin.Context) streamForm {
+	return streamForm{Funder: c.PostForm("funder"), Name: c.PostForm("name"), ReportingCode: c.PostForm("reporting_code"),
+		Amount: c.PostForm("amount"), ValidFrom: c.PostForm("valid_from"), ValidTo: c.PostForm("valid_to"),
+		Earmark: c.PostFormArray("earmark"), Unrestricted: c.PostForm("unrestricted") != ""}
+}
+
+// editFundingStreamPage shows the streams with the form holding one
+// stream's details, to correct before money of it is allocated.
+func (s *Server) editFundingStreamPage(c *gin.Context) {
+	a, _ := actorOf(c)
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		s.renderError(c, http.StatusNotFound, "error.not_found")
+		return
+	}
+	if err := a.Require(access.WriteFunding); err != nil {
+		s.pageError(c, err)
+		return
+	}
+	f, err := s.pooling.GetFundingStream(c.Request.Context(), a, id)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	s.showFundingStreams(c, http.StatusOK, func(p *fundingStreamsPage) {
+		p.Editing = &f
+		p.Form = streamForm{Funder: f.Funder, Name: f.Name, ReportingCode: f.ReportingCode, Amount: money.String(f.Amount),
+			ValidFrom: f.ValidFrom.Format(time.DateOnly), ValidTo: f.ValidTo.Format(time.DateOnly), Earmark: f.Earmark, Unrestricted: f.Unrestricted()}
+	})
+}
+
+// updateFundingStream corrects an unused stream's details (the domain
+// refuses a stream money was allocated from, and audits the change).
+func (s *Server) updateFundingStream(c *gin.Context) {
+	a, _ := actorOf(c)
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		s.renderError(c, http.StatusNotFound, "error.not_found")
+		return
+	}
+	form := streamFormOf(c)
+	in := form.input()
+	in.Amount = money.Canonical(in.Amount)
+	_, err = s.pooling.UpdateFundingStream(c.Request.Context(), a, id, in)
+	if err == nil {
+		s.sessions.Put(c.Request.Context(), "flash", "pooling.streams.updated")
+		c.Redirect(http.StatusSeeOther, "/funding-streams")
+		return
+	}
+	status, ok := poolingFormFailure(err)
+	if !ok {
+		s.pageError(c, err)
+		return
+	}
+	f, gerr := s.pooling.GetFundingStream(c.Request.Context(), a, id)
+	if gerr != nil {
+		s.pageError(c, gerr)
+		return
+	}
+	s.showFundingStreams(c, status, func(p *fundingStreamsPage) {
+		p.Editing, p.Form = &f, form
+		p.Errors = s.poolingFormErrors(p.basePage, err, "")
+	})
+}
+
 func (s *Server) createFundingStream(c *gin.Context) {
 	a, _ := actorOf(c)
-	form := streamForm{Funder: c.PostForm("funder"), Name: c.PostForm("name"), ReportingCode: c.PostForm("reporting_code"),
-		Amount: money.Canonical(c.PostForm("amount")), ValidFrom: c.PostForm("valid_from"), ValidTo: c.PostForm("valid_to"),
-		Earmark: c.PostFormArray("earmark"), Unrestricted: c.PostForm("unrestricted") != ""}
-	_, err := s.pooling.CreateFundingStream(c.Request.Context(), a, form.input())
+	form := streamFormOf(c)
+	in := form.input()
+	in.Amount = money.Canonical(in.Amount)
+	_, err := s.pooling.CreateFundingStream(c.Request.Context(), a, in)
 	if err == nil {
 		s.sessions.Put(c.Request.Context(), "flash", "pooling.streams.created")
 		c.Redirect(http.StatusSeeOther, "/funding-streams")

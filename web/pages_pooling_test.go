@@ -131,3 +131,50 @@ func TestPoolingPages(t *testing.T) {
 		}
 	}
 }
+
+// Procurement corrects a funding stream on its page until money of it is
+// allocated; then the correction is refused.
+func TestFundingStreamCorrectionThroughThePage(t *testing.T) {
+	e := newTestEnv(t)
+	e.user("inkoop@enschede.example", access.Procurement)
+	ts := httptest.NewServer(e.handler)
+	defer ts.Close()
+	proc := browserClient(t)
+	login(t, ts, proc, "inkoop@enschede.example", testPassword)
+	sys := access.System("test")
+	f, err := e.srv.pooling.CreateFundingStream(t.Context(), sys, pooling.CreateFundingStreamInput{Funder: "Rijk", Name: "Inburgering", ReportingCode: "NIG-2005",
+		Amount: "10000.00", ValidFrom: "2005-01-01", ValidTo: "2005-12-31", Earmark: []string{"language"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	editURL := ts.URL + "/funding-streams/" + f.ID.String()
+	status, page := body(t, proc, editURL+"/edit")
+	if status != http.StatusOK || !strings.Contains(page, `action="/funding-streams/`+f.ID.String()+`"`) || !strings.Contains(page, `value="10000.00"`) {
+		t.Fatalf("edit page = %d:\n%s", status, page)
+	}
+	v := url.Values{"funder": {"Rijk"}, "name": {"Inburgering (herzien)"}, "reporting_code": {"NIG-2005"}, "amount": {"12.500,00"},
+		"valid_from": {"2005-01-01"}, "valid_to": {"2005-12-31"}, "earmark": {"language", "civic_integration"}}
+	status, loc, page := postForm(t, proc, editURL, v)
+	if status != http.StatusSeeOther || loc != "/funding-streams" {
+		t.Fatalf("correct = %d to %q:\n%s", status, loc, page)
+	}
+	_, page = body(t, proc, ts.URL+"/funding-streams")
+	if !strings.Contains(page, "De geldstroom is gecorrigeerd.") || !strings.Contains(page, "Inburgering (herzien)") || !strings.Contains(page, "€ 12.500,00") {
+		t.Fatalf("streams page after the correction:\n%s", page)
+	}
+	b, err := e.srv.pooling.CreateBudget(t.Context(), sys, pooling.CreateBudgetInput{Name: "Integratie", PeriodStart: "2005-01-01", PeriodEnd: "2005-12-31"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.pooling.Allocate(t.Context(), sys, pooling.AllocateInput{BudgetID: b.ID, FundingStreamID: f.ID, Amount: "100.00"}); err != nil {
+		t.Fatal(err)
+	}
+	_, page = body(t, proc, ts.URL+"/funding-streams")
+	if strings.Contains(page, "/funding-streams/"+f.ID.String()+"/edit") {
+		t.Errorf("a used stream still offers its correction")
+	}
+	status, _, page = postForm(t, proc, editURL, v)
+	if status != http.StatusConflict || !strings.Contains(page, "Er is al geld uit deze geldstroom toegewezen") {
+		t.Fatalf("correcting a used stream = %d:\n%s", status, page)
+	}
+}
