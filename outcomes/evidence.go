@@ -5,8 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
-	"strings"
+	"github.com/euregio/tranche/internal/filename"
 	"time"
 
 	"github.com/euregio/tranche/internal/fault"
@@ -69,10 +68,7 @@ func checkEvidence(files []File, first int, by *uuid.UUID, at time.Time) ([]Evid
 			return nil, fault.Invalid(fault.Field(field, EvidenceType.Code, fmt.Sprintf("%s is not a PDF, PNG or JPEG file", f.Name)))
 		}
 		sum := sha256.Sum256(f.Data)
-		name := strings.TrimSpace(filepath.Base(strings.ReplaceAll(f.Name, "\\", "/")))
-		if name == "" || name == "." || name == "/" {
-			name = fmt.Sprintf("evidence-%d", first+i)
-		}
+		name := filename.Clean(f.Name, ct, fmt.Sprintf("evidence-%d", first+i))
 		out = append(out, Evidence{N: first + i, Filename: name, ContentType: ct, Size: len(f.Data), SHA256: sum[:], Data: f.Data, UploadedBy: by, UploadedAt: at})
 	}
 	return out, nil

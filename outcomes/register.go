@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/euregio/tranche/internal/civil"
+	"github.com/euregio/tranche/internal/filename"
 	"io"
 	"strings"
 	"time"
@@ -58,7 +59,7 @@ var registerColumns = map[string]string{
 // claim whose first approval the importer gave is not approved again by them.
 // Each row is applied on its own, so a bad row never undoes a good one; the
 // answer lists every row that verified nothing, and why.
-func (s *Service) ImportExamResults(ctx context.Context, actor access.Actor, filename string, r io.Reader) (ImportResult, error) {
+func (s *Service) ImportExamResults(ctx context.Context, actor access.Actor, name string, r io.Reader) (ImportResult, error) {
 	if err := mayVerify(actor, Claim{}); err != nil {
 		return ImportResult{}, err
 	}
@@ -87,6 +88,7 @@ func (s *Service) ImportExamResults(ctx context.Context, actor access.Actor, fil
 		}
 	}
 	sum := sha256.Sum256(raw)
+	name = filename.Clean(name, "text/csv", "register")
 	res := ImportResult{ID: uuid.Must(uuid.NewV7()), Unmatched: []UnmatchedRow{}}
 	line := 1
 	for {
@@ -129,12 +131,12 @@ func (s *Service) ImportExamResults(ctx context.Context, actor access.Actor, fil
 	}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Exec(`INSERT INTO register_imports (id, filename, sha256, imported_by, imported_at, rows, matched, verified, unmatched)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)`, res.ID, filename, sum[:], userID(actor), s.now(), res.Rows, res.Matched, res.Verified,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)`, res.ID, name, sum[:], userID(actor), s.now(), res.Rows, res.Matched, res.Verified,
 			mustJSON(res.Unmatched)).Error; err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "register.import", EntityType: "register_import", EntityID: res.ID.String(),
-			After: map[string]any{"filename": filename, "sha256": fmt.Sprintf("%x", sum), "rows": res.Rows, "matched": res.Matched, "verified": res.Verified, "first_approvals": res.FirstApprovals, "unmatched": len(res.Unmatched)}})
+			After: map[string]any{"filename": name, "sha256": fmt.Sprintf("%x", sum), "rows": res.Rows, "matched": res.Matched, "verified": res.Verified, "first_approvals": res.FirstApprovals, "unmatched": len(res.Unmatched)}})
 	})
 	return res, err
 }

@@ -203,3 +203,27 @@ func TestNonsenseDatesAPI(t *testing.T) {
 		t.Errorf("funding stream errors = %v", got)
 	}
 }
+
+// An evidence file is stored under a name without control or bidirectional
+// characters, with the extension of what it really is, and sent back so.
+func TestEvidenceStoredNameAndDownload(t *testing.T) {
+	o := newOutcomeEnv(newTestEnv(t))
+	_, tr := o.startedTrajectory()
+	yesterday := time.Now().AddDate(0, 0, -1).Format(time.DateOnly)
+	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...)
+	ct, body := claimForm(map[string]string{"trajectory_id": tr, "milestone_code": "intake", "achieved_on": yesterday},
+		map[string][]byte{"bericht\u202Egnp.pdf": png})
+	r := o.postForm("/api/v1/claims", o.provider, ct, body)
+	var claim ClaimBody
+	r.json(t, &claim)
+	if r.Code != http.StatusCreated || len(claim.Evidence) != 1 {
+		t.Fatalf("claim with evidence = %d %s", r.Code, r.Body)
+	}
+	if got := claim.Evidence[0]; got.Filename != "berichtgnp.png" || got.ContentType != "image/png" {
+		t.Fatalf("stored evidence = %+v, want berichtgnp.png as image/png", got)
+	}
+	d := o.get(claim.Evidence[0].URL, o.verifier)
+	if d.Code != http.StatusOK || !strings.Contains(d.Header().Get("Content-Disposition"), `filename="berichtgnp.png"`) || d.Header().Get("Content-Type") != "image/png" {
+		t.Fatalf("download = %d %q %q", d.Code, d.Header().Get("Content-Disposition"), d.Header().Get("Content-Type"))
+	}
+}

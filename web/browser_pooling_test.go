@@ -114,7 +114,8 @@ func TestBrowserPoolingFundingPath(t *testing.T) {
 		"Rijksbijdrage inburgering": {"Rijksbijdrage inburgering", "Ministerie van SZW", "NIG-2005", "01-01-2005 – 31-12-2005", "Inburgering (KNM/ONA), Taal (NT2)", "€ 10.000,00", "€ 10.000,00"},
 		"Gemeentelijk werkbudget":   {"Gemeentelijk werkbudget", "Gemeente Enschede", "GWB-2005", "01-01-2005 – 31-12-2005", "Vrij besteedbaar", "€ 5.000,00", "€ 5.000,00"},
 	} {
-		if got := strings.Join(streams[name], " | "); got != strings.Join(want, " | ") {
+		// The last cell, the link to correct the stream, is checked elsewhere.
+		if got := strings.Join(streams[name][:min(len(want), len(streams[name]))], " | "); got != strings.Join(want, " | ") {
 			t.Errorf("stream row %s:\n got %s\nwant %s", name, got, strings.Join(want, " | "))
 		}
 	}
