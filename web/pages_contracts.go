@@ -193,27 +193,12 @@ func (s *Server) updateProvider(c *gin.Context) {
 		s.renderError(c, http.StatusNotFound, "error.not_found")
 		return
 	}
-	form := providerFormOf(c)
-	_, err = s.contracts.UpdateProvider(c.Request.Context(), a, id, form.input())
-	if err == nil {
-		s.sessions.Put(c.Request.Context(), "flash", "contracts.providers.updated")
-		c.Redirect(http.StatusSeeOther, "/providers")
-		return
-	}
-	status, ok := contractFormFailure(err)
-	if !ok {
+	pr, err := s.contracts.GetProvider(c.Request.Context(), a, id)
+	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	pr, gerr := s.contracts.GetProvider(c.Request.Context(), a, id)
-	if gerr != nil {
-		s.pageError(c, gerr)
-		return
-	}
-	s.showProviders(c, status, func(p *providersPage) {
-		p.Editing, p.Form = &pr, form
-		p.Errors = s.contractsFormErrors(p.basePage, err)
-	})
+	s.saveProvider(c, &pr)
 }
 
 func (s *Server) providersPage(c *gin.Context) {
@@ -234,12 +219,23 @@ func (s *Server) showProviders(c *gin.Context, status int, fill func(*providersP
 	s.render(c, status, "contracts_providers", p)
 }
 
-func (s *Server) registerProvider(c *gin.Context) {
+func (s *Server) registerProvider(c *gin.Context) { s.saveProvider(c, nil) }
+
+// saveProvider registers a provider (editing nil) or changes one's
+// details; a refused form comes back with what was typed and its errors.
+func (s *Server) saveProvider(c *gin.Context, editing *contracts.Provider) {
 	a, _ := actorOf(c)
 	form := providerFormOf(c)
-	_, err := s.contracts.RegisterProvider(c.Request.Context(), a, form.input())
+	var err error
+	flash := "contracts.providers.registered"
+	if editing == nil {
+		_, err = s.contracts.RegisterProvider(c.Request.Context(), a, form.input())
+	} else {
+		_, err = s.contracts.UpdateProvider(c.Request.Context(), a, editing.ID, form.input())
+		flash = "contracts.providers.updated"
+	}
 	if err == nil {
-		s.sessions.Put(c.Request.Context(), "flash", "contracts.providers.registered")
+		s.sessions.Put(c.Request.Context(), "flash", flash)
 		c.Redirect(http.StatusSeeOther, "/providers")
 		return
 	}
@@ -249,7 +245,7 @@ func (s *Server) registerProvider(c *gin.Context) {
 		return
 	}
 	s.showProviders(c, status, func(p *providersPage) {
-		p.Form = form
+		p.Editing, p.Form = editing, form
 		p.Errors = s.contractsFormErrors(p.basePage, err)
 	})
 }

@@ -148,39 +148,33 @@ func (s *Server) updateFundingStream(c *gin.Context) {
 		s.renderError(c, http.StatusNotFound, "error.not_found")
 		return
 	}
-	form := streamFormOf(c)
-	in := form.input()
-	in.Amount = money.Canonical(in.Amount)
-	_, err = s.pooling.UpdateFundingStream(c.Request.Context(), a, id, in)
-	if err == nil {
-		s.sessions.Put(c.Request.Context(), "flash", "pooling.streams.updated")
-		c.Redirect(http.StatusSeeOther, "/funding-streams")
-		return
-	}
-	status, ok := poolingFormFailure(err)
-	if !ok {
+	f, err := s.pooling.GetFundingStream(c.Request.Context(), a, id)
+	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	f, gerr := s.pooling.GetFundingStream(c.Request.Context(), a, id)
-	if gerr != nil {
-		s.pageError(c, gerr)
-		return
-	}
-	s.showFundingStreams(c, status, func(p *fundingStreamsPage) {
-		p.Editing, p.Form = &f, form
-		p.Errors = s.poolingFormErrors(p.basePage, err, "")
-	})
+	s.saveFundingStream(c, &f)
 }
 
-func (s *Server) createFundingStream(c *gin.Context) {
+func (s *Server) createFundingStream(c *gin.Context) { s.saveFundingStream(c, nil) }
+
+// saveFundingStream records a new stream (editing nil) or corrects one;
+// a refused form comes back with what was typed and its errors.
+func (s *Server) saveFundingStream(c *gin.Context, editing *pooling.FundingStream) {
 	a, _ := actorOf(c)
 	form := streamFormOf(c)
 	in := form.input()
 	in.Amount = money.Canonical(in.Amount)
-	_, err := s.pooling.CreateFundingStream(c.Request.Context(), a, in)
+	var err error
+	flash := "pooling.streams.created"
+	if editing == nil {
+		_, err = s.pooling.CreateFundingStream(c.Request.Context(), a, in)
+	} else {
+		_, err = s.pooling.UpdateFundingStream(c.Request.Context(), a, editing.ID, in)
+		flash = "pooling.streams.updated"
+	}
 	if err == nil {
-		s.sessions.Put(c.Request.Context(), "flash", "pooling.streams.created")
+		s.sessions.Put(c.Request.Context(), "flash", flash)
 		c.Redirect(http.StatusSeeOther, "/funding-streams")
 		return
 	}
@@ -190,7 +184,7 @@ func (s *Server) createFundingStream(c *gin.Context) {
 		return
 	}
 	s.showFundingStreams(c, status, func(p *fundingStreamsPage) {
-		p.Form = form
+		p.Editing, p.Form = editing, form
 		p.Errors = s.poolingFormErrors(p.basePage, err, "")
 	})
 }
