@@ -36,6 +36,7 @@ var auditActions = []string{
 	"contract.update_draft",
 	"contract_alert.acknowledge",
 	"funding_stream.create",
+	"funding_stream.update",
 	"outcome_settings.update",
 	"participant.create",
 	"payment_run.approve",
