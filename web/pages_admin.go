@@ -16,11 +16,15 @@ import (
 	"github.com/euregio/tranche/internal/audit"
 	"github.com/euregio/tranche/internal/fault"
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 )
 
 func (s *Server) registerAdminPages(g *gin.RouterGroup) {
 	g.GET("/admin/users", s.usersPage)
 	g.POST("/admin/users", s.createUser)
+	g.POST("/admin/users/:id/roles", s.setUserRoles)
+	g.POST("/admin/users/:id/active", s.setUserActive)
+	g.POST("/admin/users/:id/password", s.resetUserPassword)
 	g.GET("/audit", s.auditPage)
 	g.GET("/audit.csv", s.auditCSV)
 }
@@ -47,7 +51,7 @@ func (s *Server) adminWaiting(ctx context.Context, a access.Actor) ([]waitingIte
 
 type usersPage struct {
 	basePage
-	Users []access.User
+	Users []userRow
 	Roles []access.Role
 	Form  struct {
 		Email, Name, Provider, Locale string
@@ -66,7 +70,13 @@ func (s *Server) showUsers(c *gin.Context, status int, fill func(*usersPage)) {
 		s.pageError(c, err)
 		return
 	}
-	p.Users = users
+	for _, u := range users {
+		row := userRow{User: u, Has: map[string]bool{}}
+		for _, r := range u.Roles {
+			row.Has[string(r)] = true
+		}
+		p.Users = append(p.Users, row)
+	}
 	p.Form.Roles = map[string]bool{}
 	if fill != nil {
 		fill(p)
@@ -101,6 +111,84 @@ func (s *Server) createUser(c *gin.Context) {
 		p.Errors = localFormErrors(p.basePage, err, "users", usersErrorField,
 			"Min", access.MinPasswordLength, "Max", access.MaxPasswordLength)
 	})
+}
+
+// userRow is a user on the users page, with its roles as a set for the
+// checkboxes of its roles form.
+type userRow struct {
+	access.User
+	Has map[string]bool
+}
+
+// userOf reads the user id of an admin form's path; a bad id is not found.
+func userOf(c *gin.Context) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		return uuid.Nil, fault.New(fault.NotFound, "no user %s", c.Param("id"))
+	}
+	return id, nil
+}
+
+// userChanged ends a user administration form: a flash and back to the
+// page, or the page with the errors beside the fields of that user's form
+// (their ids end in the user's id, so that each form has its own).
+func (s *Server) userChanged(c *gin.Context, id uuid.UUID, err error, flash string) {
+	if err == nil {
+		s.sessions.Put(c.Request.Context(), "flash", flash)
+		c.Redirect(http.StatusSeeOther, "/admin/users")
+		return
+	}
+	if _, ok := fault.As(err); !ok || fault.HasCode(err, fault.Forbidden) || fault.HasCode(err, fault.NotFound) {
+		s.pageError(c, err)
+		return
+	}
+	s.showUsers(c, http.StatusUnprocessableEntity, func(p *usersPage) {
+		errs := localFormErrors(p.basePage, err, "users", usersErrorField,
+			"Min", access.MinPasswordLength, "Max", access.MaxPasswordLength)
+		p.Errors = formErrors{}
+		for field, msg := range errs {
+			if field != "" {
+				field += "-" + id.String()
+			}
+			p.Errors[field] = msg
+		}
+	})
+}
+
+func (s *Server) setUserRoles(c *gin.Context) {
+	a, _ := actorOf(c)
+	id, err := userOf(c)
+	if err == nil {
+		var roles []access.Role
+		for _, r := range c.PostFormArray("roles") {
+			roles = append(roles, access.Role(r))
+		}
+		_, err = s.access.SetRoles(c.Request.Context(), a, id, roles)
+	}
+	s.userChanged(c, id, err, "users.roles_saved")
+}
+
+func (s *Server) setUserActive(c *gin.Context) {
+	a, _ := actorOf(c)
+	id, err := userOf(c)
+	active := c.PostForm("active") == "true"
+	if err == nil {
+		_, err = s.access.SetActive(c.Request.Context(), a, id, active)
+	}
+	flash := "users.deactivated"
+	if active {
+		flash = "users.reactivated"
+	}
+	s.userChanged(c, id, err, flash)
+}
+
+func (s *Server) resetUserPassword(c *gin.Context) {
+	a, _ := actorOf(c)
+	id, err := userOf(c)
+	if err == nil {
+		err = s.access.ResetPassword(c.Request.Context(), a, id, c.PostForm("password"))
+	}
+	s.userChanged(c, id, err, "users.password_was_reset")
 }
 
 type auditPage struct {
@@ -333,7 +421,7 @@ func localFormErrors(p basePage, err error, area string, onField func(code strin
 
 // usersErrorField is where a user form's error without fields is shown.
 func usersErrorField(code string) string {
-	return map[string]string{access.EmailTaken.Code: "email", access.ProviderUnknown.Code: "provider"}[code]
+	return map[string]string{access.EmailTaken.Code: "email", access.ProviderUnknown.Code: "provider", access.OwnAdminRole.Code: "roles"}[code]
 }
 
 // errorAreas are the locale areas whose <area>.error.<code> messages a page

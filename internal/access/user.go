@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -284,4 +285,166 @@ func (s *Service) ActorByToken(ctx context.Context, secret string) (Actor, error
 		return Actor{}, fault.New(TokenUnknown, "the API token's user is disabled")
 	}
 	return a, nil
+}
+
+// Error codes of the user administration.
+var (
+	OwnAdminRole     = fault.Define("own_admin_role", fault.KindConflict, "You cannot remove your own admin role")
+	SelfDeactivation = fault.Define("self_deactivation", fault.KindConflict, "You cannot deactivate yourself")
+)
+
+// userByID loads a user with roles in tx, locked for the change.
+func userByID(tx *gorm.DB, id uuid.UUID) (User, error) {
+	var u User
+	res := tx.Raw(`SELECT * FROM users WHERE id = ? FOR UPDATE`, id).Scan(&u)
+	if res.Error != nil {
+		return User{}, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return User{}, fault.New(fault.NotFound, "no user %s", id)
+	}
+	var roles []string
+	if err := tx.Raw(`SELECT role FROM user_roles WHERE user_id = ? ORDER BY role`, id).Scan(&roles).Error; err != nil {
+		return User{}, err
+	}
+	for _, r := range roles {
+		u.Roles = append(u.Roles, Role(r))
+	}
+	return u, nil
+}
+
+// SetRoles replaces the roles of a user under the rules of CreateUser: a
+// provider user keeps its provider and holds only the provider role, and
+// a municipal user cannot become a provider user. An admin cannot remove
+// their own admin role, so that there is always an admin.
+func (s *Service) SetRoles(ctx context.Context, by Actor, userID uuid.UUID, roles []Role) (User, error) {
+	if err := by.Require(ManageUsers); err != nil {
+		return User{}, err
+	}
+	var errs fault.Fields
+	var set []Role
+	for _, r := range roles {
+		if !slices.Contains(Roles, r) {
+			errs.Add("roles", "unknown_role", "unknown role "+string(r))
+			continue
+		}
+		if !slices.Contains(set, r) {
+			set = append(set, r)
+		}
+	}
+	if len(roles) == 0 {
+		errs.Add("roles", "required", "at least one role is required")
+	}
+	if err := errs.Err(); err != nil {
+		return User{}, err
+	}
+	slices.Sort(set)
+	var u User
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if u, err = userByID(tx, userID); err != nil {
+			return err
+		}
+		isProvider := slices.Contains(set, Provider)
+		if u.ProviderID != nil && (!isProvider || len(set) > 1) {
+			return fault.Invalid(fault.Field("roles", RoleCombination.Code, "a provider user holds the provider role only"))
+		}
+		if u.ProviderID == nil && isProvider {
+			return fault.Invalid(fault.Field("roles", RoleCombination.Code, "a municipal user cannot become a provider user; create a new user for the provider"))
+		}
+		if u.ID == by.UserID && slices.Contains(u.Roles, Admin) && !slices.Contains(set, Admin) {
+			return fault.New(OwnAdminRole, "you cannot remove your own admin role")
+		}
+		before := slices.Clone(u.Roles)
+		if err := tx.Exec(`DELETE FROM user_roles WHERE user_id = ?`, u.ID).Error; err != nil {
+			return err
+		}
+		for _, r := range set {
+			if err := tx.Exec(`INSERT INTO user_roles (user_id, role) VALUES (?, ?)`, u.ID, r).Error; err != nil {
+				return err
+			}
+		}
+		u.Roles = set
+		return audit.Record(ctx, tx, by, audit.Event{Action: "user.roles", EntityType: "user", EntityID: u.ID.String(),
+			Before: map[string]any{"roles": before}, After: map[string]any{"roles": set}})
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// SetActive deactivates or reactivates a user. A deactivated user cannot
+// log in, and their sessions and API tokens stop working at once. An admin
+// cannot deactivate themselves.
+func (s *Service) SetActive(ctx context.Context, by Actor, userID uuid.UUID, active bool) (User, error) {
+	if err := by.Require(ManageUsers); err != nil {
+		return User{}, err
+	}
+	if !active && userID == by.UserID {
+		return User{}, fault.New(SelfDeactivation, "you cannot deactivate yourself")
+	}
+	var u User
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if u, err = userByID(tx, userID); err != nil {
+			return err
+		}
+		was := u.DisabledAt == nil
+		if was == active {
+			return nil
+		}
+		if active {
+			u.DisabledAt = nil
+		} else {
+			now := s.now()
+			u.DisabledAt = &now
+		}
+		if err := tx.Exec(`UPDATE users SET disabled_at = ? WHERE id = ?`, u.DisabledAt, u.ID).Error; err != nil {
+			return err
+		}
+		action := "user.deactivate"
+		if active {
+			action = "user.reactivate"
+		}
+		return audit.Record(ctx, tx, by, audit.Event{Action: action, EntityType: "user", EntityID: u.ID.String(),
+			Before: map[string]any{"active": was}, After: map[string]any{"active": active}})
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// ResetPassword sets a new password for a user under the password policy.
+// The audit event says only that a password was set, never the password
+// or its hash.
+func (s *Service) ResetPassword(ctx context.Context, by Actor, userID uuid.UUID, password string) error {
+	if err := by.Require(ManageUsers); err != nil {
+		return err
+	}
+	var errs fault.Fields
+	if password == "" {
+		errs.Add("password", "required", "a new password is required")
+	} else {
+		CheckPassword(&errs, "password", password)
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	h, err := hashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		u, err := userByID(tx, userID)
+		if err != nil {
+			return err
+		}
+		if err := tx.Exec(`UPDATE users SET password_hash = ? WHERE id = ?`, h, u.ID).Error; err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, by, audit.Event{Action: "user.password_reset", EntityType: "user", EntityID: u.ID.String(),
+			Before: map[string]any{"password_set": u.PasswordHash != ""}, After: map[string]any{"password_set": true}})
+	})
 }
