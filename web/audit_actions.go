@@ -55,4 +55,8 @@ var auditActions = []string{
 	"trajectory.start",
 	"trajectory.terminate",
 	"user.create",
+	"user.deactivate",
+	"user.password_reset",
+	"user.reactivate",
+	"user.roles",
 }
