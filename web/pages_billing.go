@@ -43,7 +43,7 @@ func (s *Server) billingWaiting(ctx context.Context, a access.Actor) ([]waitingI
 	if billingWrites(a) {
 		var theirs, mine int64
 		err := s.eachRun(ctx, a, billing.Draft, func(r billing.Run) {
-			if billingCreator(r, a) {
+			if r.MadeBy(a) {
 				mine++
 			} else {
 				theirs++
@@ -127,11 +127,6 @@ func (s *Server) recentStatements(ctx context.Context, a access.Actor, since tim
 // billingWrites reports whether a takes part in payment runs: finance, never a provider's user.
 func billingWrites(a access.Actor) bool {
 	return a.Can(access.WritePayments) && !a.IsProvider() && !a.Has(access.Provider)
-}
-
-// billingCreator reports whether a created the run; the creator does not approve it.
-func billingCreator(r billing.Run, a access.Actor) bool {
-	return (r.CreatedBy != nil && *r.CreatedBy == a.UserID) || r.CreatedByLabel == a.Email
 }
 
 // ---- what every billing page shares
@@ -394,7 +389,7 @@ func (s *Server) showPaymentRun(c *gin.Context, status int, fill func(*paymentRu
 		p.Progress = pr
 	}
 	writes := billingWrites(a)
-	p.IsCreator = billingCreator(p.Run.Run, a)
+	p.IsCreator = p.Run.Run.MadeBy(a)
 	p.MayApprove = writes && st == billing.Draft && !p.IsCreator
 	p.MayCancel = writes && st == billing.Draft
 	p.MayExport = writes && st == billing.Approved
