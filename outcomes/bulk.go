@@ -98,9 +98,7 @@ func (w *BulkWriter) Flush(ctx context.Context, tx *gorm.DB, cp pooling.CopyFunc
 		}
 	}
 	for year, last := range w.lastReference {
-		err := tx.WithContext(ctx).Exec(`INSERT INTO participant_numbers (year, last) VALUES (?, ?)
-			ON CONFLICT (year) DO UPDATE SET last = greatest(participant_numbers.last, excluded.last)`, year, last).Error
-		if err != nil {
+		if err := raiseReference(ctx, tx, year, last); err != nil {
 			return fmt.Errorf("bulk outcomes: participant numbers: %w", err)
 		}
 	}

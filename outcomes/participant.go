@@ -136,15 +136,12 @@ func (s *Service) CreateParticipant(ctx context.Context, actor access.Actor, in 
 	p.CreatedAt = s.now()
 	p.CreatedBy = userID(actor)
 	err = s.tx(ctx, func(tx *gorm.DB) error {
-		ref, err := nextReference(ctx, tx, p.CreatedAt.Year())
+		n, err := nextReference(ctx, tx, p.CreatedAt.Year())
 		if err != nil {
 			return err
 		}
-		p.Reference = ref
-		if err := tx.Create(&p).Error; err != nil {
-			if database.IsUniqueViolation(err, "participants_bsn_key") {
-				return fault.New(BSNTaken, "a participant with this BSN is registered already")
-			}
+		p.Reference = fmt.Sprintf("P-%d-%04d", p.CreatedAt.Year(), n)
+		if err := insertParticipant(ctx, tx, p); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "participant.create", EntityType: "participant", EntityID: p.ID.String(),
@@ -154,18 +151,6 @@ func (s *Service) CreateParticipant(ctx context.Context, actor access.Actor, in 
 		return ParticipantView{}, err
 	}
 	return p.view(true), nil
-}
-
-// nextReference hands out P-<year>-<n>, gapless per year because the
-// counter row is locked until the transaction ends.
-func nextReference(ctx context.Context, tx *gorm.DB, year int) (string, error) {
-	var row struct{ Last int }
-	err := tx.WithContext(ctx).Raw(`INSERT INTO participant_numbers (year, last) VALUES (?, 1)
-		ON CONFLICT (year) DO UPDATE SET last = participant_numbers.last + 1 RETURNING last`, year).Scan(&row).Error
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("P-%d-%04d", year, row.Last), nil
 }
 
 // mayReadParticipant says whether actor may see the participant at all and
@@ -178,10 +163,8 @@ func mayReadParticipant(ctx context.Context, tx *gorm.DB, actor access.Actor, id
 	if !actor.IsProvider() {
 		return true, actor.Can(access.ReadPersonalData), nil
 	}
-	var n int64
-	err = tx.WithContext(ctx).Table("trajectories").
-		Where("participant_id = ? AND provider_id = ? AND state IN ('referred', 'active')", id, *actor.ProviderID).Count(&n).Error
-	return n > 0, n > 0, err
+	holds, err := holdsParticipant(ctx, tx, *actor.ProviderID, id)
+	return holds, holds, err
 }
 
 // GetParticipant returns a participant as actor may see it.
@@ -190,12 +173,11 @@ func (s *Service) GetParticipant(ctx context.Context, actor access.Actor, id uui
 	if err != nil {
 		return ParticipantView{}, err
 	}
-	var p Participant
-	res := s.db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&p)
-	if res.Error != nil {
-		return ParticipantView{}, res.Error
+	p, found, err := findParticipant(ctx, s.db, id)
+	if err != nil {
+		return ParticipantView{}, err
 	}
-	if res.RowsAffected == 0 || !see {
+	if !found || !see {
 		return ParticipantView{}, fault.New(ParticipantNotFound, "no participant %s", id)
 	}
 	return p.view(personal), nil
@@ -225,28 +207,9 @@ func (s *Service) participantQuery(ctx context.Context, actor access.Actor, f Pa
 	if err := actor.Require(access.ReadParticipants); err != nil {
 		return nil, false, err
 	}
-	q := s.db.WithContext(ctx).Table("participants p").Select("p.*")
-	if actor.IsProvider() {
-		q = q.Where(`EXISTS (SELECT 1 FROM trajectories t WHERE t.participant_id = p.id AND t.provider_id = ? AND t.state IN ('referred', 'active'))`, *actor.ProviderID)
-	}
 	personal := actor.Can(access.ReadPersonalData)
-	if query := strings.TrimSpace(f.Query); query != "" {
-		like := "%" + likeEscape(query) + "%"
-		switch {
-		case personal && nineDigits.MatchString(query):
-			q = q.Where("p.bsn = ? OR p.reference ILIKE ?", query, like)
-		case personal:
-			q = q.Where("p.reference ILIKE ? OR search_fold(p.given_names || ' ' || p.family_name) LIKE search_fold(?)", like, like)
-		default:
-			q = q.Where("p.reference ILIKE ?", like)
-		}
-	}
+	q := participantRows(ctx, s.db, actor, f.Query, personal)
 	return q, personal, nil
-}
-
-// likeEscape makes s match itself inside a LIKE pattern.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
 
 // ListParticipants lists the participants actor may see.

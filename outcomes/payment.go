@@ -2,7 +2,6 @@ package outcomes
 
 import (
 	"context"
-	"github.com/euregio/tranche/internal/database"
 	"time"
 
 	"github.com/euregio/tranche/internal/access"
@@ -32,19 +31,7 @@ type PayableClaim struct {
 // inside the caller's transaction; billing excludes the claims already in a
 // live run.
 func PayableClaims(ctx context.Context, tx *gorm.DB, until time.Time, providerID *uuid.UUID) ([]PayableClaim, error) {
-	q := tx.WithContext(ctx).Table("claims c").
-		Select(`c.id AS claim_id, c.trajectory_id, t.contract_id, c.provider_id, p.reference AS participant_reference,
-			c.milestone_code, m.name AS milestone_name, c.achieved_on, c.decided_at AS approved_at, c.amount`).
-		Joins("JOIN trajectories t ON t.id = c.trajectory_id").
-		Joins("JOIN participants p ON p.id = t.participant_id").
-		Joins("JOIN trajectory_milestones m ON m.trajectory_id = c.trajectory_id AND m.code = c.milestone_code").
-		Where("c.state = ? AND c.decided_at < ?", Approved, until).
-		Order("c.provider_id, c.decided_at, c.id")
-	if providerID != nil {
-		q = q.Where("c.provider_id = ?", *providerID)
-	}
-	var out []PayableClaim
-	return out, q.Scan(&out).Error
+	return payableClaims(ctx, tx, until, providerID)
 }
 
 // MarkPaid runs inside the caller's transaction, when a payment run is
@@ -55,8 +42,8 @@ func MarkPaid(ctx context.Context, tx *gorm.DB, actor access.Actor, claimIDs []u
 	if len(claimIDs) == 0 {
 		return nil
 	}
-	var claims []Claim
-	if err := tx.WithContext(ctx).Where("id = ANY(?::uuid[])", database.UUIDs(claimIDs)).Order("id").Find(&claims).Error; err != nil {
+	claims, err := claimsByID(ctx, tx, claimIDs)
+	if err != nil {
 		return err
 	}
 	if len(claims) != len(claimIDs) {
@@ -76,11 +63,11 @@ func MarkPaid(ctx context.Context, tx *gorm.DB, actor access.Actor, claimIDs []u
 	if len(toPay) == 0 {
 		return nil
 	}
-	if err := tx.Model(&Claim{}).Where("id = ANY(?::uuid[]) AND state = ?", database.UUIDs(toPay), Approved).Updates(map[string]any{"state": Paid, "updated_at": now}).Error; err != nil {
+	if err := setPaid(ctx, tx, toPay, now); err != nil {
 		return err
 	}
 	from := Approved
-	if err := addHistoryMany(ctx, tx, actor, toPay, "pay", &from, Paid, "payment run "+runID.String(), now); err != nil {
+	if err := addHistory(ctx, tx, newHistory(actor, "pay", &from, Paid, "payment run "+runID.String(), now), toPay...); err != nil {
 		return err
 	}
 	return audit.Record(ctx, tx, actor, audit.Event{Action: "claims.pay", EntityType: "payment_run", EntityID: runID.String(),
@@ -97,13 +84,12 @@ func HoldForPayment(ctx context.Context, tx *gorm.DB, actor access.Actor, claimI
 	if len(claimIDs) == 0 {
 		return nil
 	}
-	res := tx.WithContext(ctx).Model(&Claim{}).Where("id = ANY(?::uuid[]) AND state = ? AND payment_run_id IS NULL", database.UUIDs(claimIDs), Approved).
-		Update("payment_run_id", runID)
-	if res.Error != nil {
-		return res.Error
+	held, err := holdClaims(ctx, tx, claimIDs, runID)
+	if err != nil {
+		return err
 	}
-	if res.RowsAffected != int64(len(claimIDs)) {
-		return fault.New(ClaimState, "%d of the run's %d claims are no longer approved or are held by another run", int64(len(claimIDs))-res.RowsAffected, len(claimIDs))
+	if held != int64(len(claimIDs)) {
+		return fault.New(ClaimState, "%d of the run's %d claims are no longer approved or are held by another run", int64(len(claimIDs))-held, len(claimIDs))
 	}
 	return audit.Record(ctx, tx, actor, audit.Event{Action: "claims.hold_for_payment", EntityType: "payment_run", EntityID: runID.String(),
 		After: map[string]any{"claims": claimIDs}})

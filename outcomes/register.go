@@ -130,9 +130,7 @@ func (s *Service) ImportExamResults(ctx context.Context, actor access.Actor, nam
 		res.Unmatched = append(res.Unmatched, row)
 	}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Exec(`INSERT INTO register_imports (id, filename, sha256, imported_by, imported_at, rows, matched, verified, unmatched)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)`, res.ID, name, sum[:], userID(actor), s.now(), res.Rows, res.Matched, res.Verified,
-			mustJSON(res.Unmatched)).Error; err != nil {
+		if err := insertRegisterImport(ctx, tx, res, name, sum[:], userID(actor), s.now()); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "register.import", EntityType: "register_import", EntityID: res.ID.String(),
@@ -157,28 +155,16 @@ func (s *Service) applyRegisterRow(ctx context.Context, actor access.Actor, row 
 	if code != "" {
 		return false, "invalid_date", "write the date as YYYY-MM-DD, between 1900 and 2099"
 	}
-	var claims []Claim
-	q := s.db.WithContext(ctx).Table("claims c").Select("c.*").
-		Joins("JOIN trajectories t ON t.id = c.trajectory_id JOIN participants p ON p.id = t.participant_id").
-		Where("c.milestone_code = ? AND c.state NOT IN ('rejected', 'revoked')", row.Milestone)
-	if ValidBSN(row.Participant) {
-		q = q.Where("p.bsn = ?", row.Participant)
-	} else {
-		q = q.Where("p.reference = ?", strings.ToUpper(row.Participant))
-	}
-	if err := q.Find(&claims).Error; err != nil {
+	claims, err := registerClaims(ctx, s.db, row.Participant, row.Milestone)
+	if err != nil {
 		return false, "error", "the row could not be checked"
 	}
 	if len(claims) == 0 {
-		var n int64
-		pq := s.db.WithContext(ctx).Table("participants")
-		if ValidBSN(row.Participant) {
-			pq = pq.Where("bsn = ?", row.Participant)
-		} else {
-			pq = pq.Where("reference = ?", strings.ToUpper(row.Participant))
+		known, err := registerParticipantKnown(ctx, s.db, row.Participant)
+		if err != nil {
+			return false, "error", "the row could not be checked"
 		}
-		pq.Count(&n)
-		if n == 0 {
+		if !known {
 			return false, "participant_unknown", "no participant with this reference or BSN"
 		}
 		return false, "no_claim", "no live claim for this participant and milestone"

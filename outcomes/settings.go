@@ -28,12 +28,6 @@ type Settings struct {
 // TableName is the one-row settings table.
 func (Settings) TableName() string { return "outcome_settings" }
 
-func loadSettings(ctx context.Context, tx *gorm.DB) (Settings, error) {
-	var s Settings
-	err := tx.WithContext(ctx).Table("outcome_settings").Where("id = 1").Take(&s).Error
-	return s, err
-}
-
 // Settings returns the current rules.
 func (s *Service) Settings(ctx context.Context) (Settings, error) { return loadSettings(ctx, s.db) }
 
@@ -59,12 +53,10 @@ func (s *Service) UpdateSettings(ctx context.Context, actor access.Actor, answer
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		if err := tx.Table("outcome_settings").Where("id = 1").Updates(map[string]any{
-			"answer_working_days": answerDays, "second_approval_above": above, "objection_days": objectionDays, "updated_at": now}).Error; err != nil {
+		out = Settings{AnswerWorkingDays: answerDays, SecondApprovalAbove: above, ObjectionDays: objectionDays, UpdatedAt: s.now()}
+		if err := saveSettings(ctx, tx, out); err != nil {
 			return err
 		}
-		out = Settings{AnswerWorkingDays: answerDays, SecondApprovalAbove: above, ObjectionDays: objectionDays, UpdatedAt: now}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "outcome_settings.update", EntityType: "outcome_settings", EntityID: "1", Before: before, After: out})
 	})
 	return out, err

@@ -14,7 +14,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Trajectory states.
@@ -103,11 +102,11 @@ func (s *Service) Refer(ctx context.Context, actor access.Actor, in ReferInput) 
 	t := Trajectory{ID: uuid.Must(uuid.NewV7()), ParticipantID: in.ParticipantID, ContractID: in.ContractID, ProductCode: in.ProductCode,
 		State: Referred, ReferredBy: userID(actor), ReferredAt: now, Note: strings.TrimSpace(in.Note), UpdatedAt: now}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		var n int64
-		if err := tx.Table("participants").Where("id = ?", in.ParticipantID).Count(&n).Error; err != nil {
+		exists, err := participantExists(ctx, tx, in.ParticipantID)
+		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if !exists {
 			return fault.Invalid(fault.Field("participant_id", ParticipantNotFound.Code, "no such participant"))
 		}
 		terms, err := contracts.LockForStart(ctx, tx, in.ContractID)
@@ -124,7 +123,7 @@ func (s *Service) Refer(ctx context.Context, actor access.Actor, in ReferInput) 
 			return fault.Invalid(fault.Field("product_code", ProductNotInContract.Code, "the contract has no product "+in.ProductCode))
 		}
 		t.ProviderID = terms.ProviderID
-		if err := tx.Create(&t).Error; err != nil {
+		if err := insertTrajectory(ctx, tx, t); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "trajectory.refer", EntityType: "trajectory", EntityID: t.ID.String(), After: t})
@@ -135,20 +134,6 @@ func (s *Service) Refer(ctx context.Context, actor access.Actor, in ReferInput) 
 func isNotFoundKind(err error) bool {
 	e, ok := fault.As(err)
 	return ok && e.Code.Kind == fault.KindNotFound
-}
-
-// lockTrajectory locks a trajectory the actor may act on, or reports it
-// as not found (also when it is another provider's).
-func lockTrajectory(ctx context.Context, tx *gorm.DB, actor access.Actor, id uuid.UUID) (Trajectory, error) {
-	var t Trajectory
-	res := tx.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Limit(1).Find(&t)
-	if res.Error != nil {
-		return Trajectory{}, res.Error
-	}
-	if res.RowsAffected == 0 || (actor.IsProvider() && !actor.OwnsProvider(t.ProviderID)) {
-		return Trajectory{}, fault.New(TrajectoryNotFound, "no trajectory %s", id)
-	}
-	return t, nil
 }
 
 // Start starts a referred trajectory (its provider). It freezes the contract
@@ -162,7 +147,6 @@ func (s *Service) Start(ctx context.Context, actor access.Actor, id uuid.UUID, s
 	if startDate.IsZero() {
 		return TrajectoryDetail{}, fault.Invalid(fault.Field("start_date", "required", "give the start date as YYYY-MM-DD"))
 	}
-	startDate = dateOf(startDate)
 	var out TrajectoryDetail
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		t, err := lockTrajectory(ctx, tx, actor, id)
@@ -173,62 +157,42 @@ func (s *Service) Start(ctx context.Context, actor access.Actor, id uuid.UUID, s
 			return fault.New(TrajectoryState, "the trajectory is %s; only a referral can be started", t.State)
 		}
 		// The contract's row lock serialises every start under it, so the
-		// capacity and ceiling checks below cannot race.
-		terms, err := contracts.LockForStart(ctx, tx, t.ContractID)
-		if err != nil {
+		// capacity and ceiling checks cannot race.
+		var f StartFacts
+		if f.Terms, err = contracts.LockForStart(ctx, tx, t.ContractID); err != nil {
 			return err
 		}
-		if err := terms.CheckStart(startDate); err != nil {
+		if f.Running, err = countRunning(ctx, tx, t.ContractID); err != nil {
 			return err
 		}
-		if terms.BudgetID == nil {
-			return fault.New(ContractNoBudget, "the contract has no budget to commit the price from; procurement must assign one")
-		}
-		var running int64
-		if err := tx.Table("trajectories").Where("contract_id = ? AND state = ?", t.ContractID, Active).Count(&running).Error; err != nil {
-			return err
-		}
-		if running >= int64(terms.Capacity) {
-			return fault.New(ContractCapacityFull, "the contract's capacity of %d running trajectories is reached", terms.Capacity)
-		}
-		product, err := contracts.VersionSchedule(ctx, tx, terms.VersionID, t.ProductCode)
-		if err != nil {
+		if f.Product, err = contracts.VersionSchedule(ctx, tx, f.Terms.VersionID, t.ProductCode); err != nil {
 			return err
 		}
 		committed, payable, paid, err := s.pool.Exposure(ctx, tx, t.ContractID)
 		if err != nil {
 			return err
 		}
-		exposure := committed.Add(payable).Add(paid)
-		if exposure.Add(product.Price).GreaterThan(terms.Ceiling) {
-			return fault.New(ContractCeiling, "starting would commit %s beyond the contract's ceiling of %s (%s committed, payable or paid)",
-				exposure.Add(product.Price).Sub(terms.Ceiling).StringFixed(2), terms.Ceiling.StringFixed(2), exposure.StringFixed(2))
-		}
-		if _, err := s.pool.Reserve(ctx, tx, actor, pooling.ReserveInput{BudgetID: *terms.BudgetID, Category: product.CategoryCode,
-			Amount: product.Price, Reference: t.ID, ContractID: t.ContractID, ProviderID: t.ProviderID}); err != nil {
+		f.Exposure = committed.Add(payable).Add(paid)
+		plan, err := PlanStart(t, f, startDate, s.now())
+		if err != nil {
 			return err
 		}
-		before := t
-		var ms []TrajectoryMilestone
-		for _, m := range product.Milestones {
-			ms = append(ms, TrajectoryMilestone{TrajectoryID: t.ID, Code: m.Code, Position: m.Position, Name: m.Name, OutcomeDomain: m.OutcomeDomain,
-				Amount: m.Tranche, Deadline: startDate.AddDate(0, m.DeadlineMonths, 0), Prerequisites: m.Prerequisites,
-				EvidenceRequired: m.EvidenceRequired, State: "open"})
-		}
-		if err := tx.Create(&ms).Error; err != nil {
+		after := plan.Trajectory
+		if _, err := s.pool.Reserve(ctx, tx, actor, pooling.ReserveInput{BudgetID: *after.BudgetID, Category: *after.CategoryCode,
+			Amount: *after.Price, Reference: t.ID, ContractID: t.ContractID, ProviderID: t.ProviderID}); err != nil {
 			return err
 		}
-		price, cat, version, budget := product.Price, product.CategoryCode, terms.VersionID, *terms.BudgetID
-		t.State, t.StartDate, t.Price, t.CategoryCode, t.ContractVersionID, t.BudgetID, t.UpdatedAt = Active, &startDate, &price, &cat, &version, &budget, s.now()
-		if err := tx.Model(&Trajectory{}).Where("id = ?", t.ID).Updates(map[string]any{"state": t.State, "start_date": startDate,
-			"price": price, "category_code": cat, "contract_version_id": version, "budget_id": budget, "updated_at": t.UpdatedAt}).Error; err != nil {
+		if err := insertMilestones(ctx, tx, plan.Milestones); err != nil {
 			return err
 		}
-		if _, err := contracts.NoteSpending(ctx, tx, actor, t.ContractID, exposure.Add(price)); err != nil {
+		if err := saveTrajectory(ctx, tx, after); err != nil {
+			return err
+		}
+		if _, err := contracts.NoteSpending(ctx, tx, actor, t.ContractID, plan.Exposure); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, actor, audit.Event{Action: "trajectory.start", EntityType: "trajectory", EntityID: t.ID.String(),
-			Before: before, After: map[string]any{"trajectory": t, "milestones": ms}}); err != nil {
+			Before: t, After: map[string]any{"trajectory": after, "milestones": plan.Milestones}}); err != nil {
 			return err
 		}
 		out, err = loadDetail(ctx, tx, t.ID)
@@ -242,7 +206,9 @@ func (s *Service) Decline(ctx context.Context, actor access.Actor, id uuid.UUID,
 	if err := actor.Require(access.StartTrajectory); err != nil {
 		return Trajectory{}, err
 	}
-	return s.end(ctx, actor, id, Referred, Declined, "trajectory.decline", reason)
+	return s.end(ctx, actor, id, "trajectory.decline", func(tx *gorm.DB, t Trajectory) (Trajectory, error) {
+		return PlanDecline(t, reason, s.now())
+	})
 }
 
 // Terminate ends an active trajectory early (casemanager) and releases the
@@ -252,70 +218,60 @@ func (s *Service) Terminate(ctx context.Context, actor access.Actor, id uuid.UUI
 	if err := actor.Require(access.Terminate); err != nil {
 		return Trajectory{}, err
 	}
-	if strings.TrimSpace(reason) == "" {
-		return Trajectory{}, fault.Invalid(fault.Field("reason", "required", "say why the trajectory ends"))
+	if err := checkEndReason(reason); err != nil {
+		return Trajectory{}, err
 	}
-	return s.end(ctx, actor, id, Active, Terminated, "trajectory.terminate", reason)
+	return s.end(ctx, actor, id, "trajectory.terminate", func(tx *gorm.DB, t Trajectory) (Trajectory, error) {
+		pending, err := pendingCodes(ctx, tx, t.ID)
+		if err != nil {
+			return t, err
+		}
+		after, err := PlanTerminate(t, reason, int64(len(pending)), s.now())
+		if err != nil {
+			return t, err
+		}
+		_, err = s.releaseOpen(ctx, tx, actor, t.ID, nil)
+		return after, err
+	})
 }
 
-func (s *Service) end(ctx context.Context, actor access.Actor, id uuid.UUID, from, to, action, reason string) (Trajectory, error) {
+// end locks the trajectory, lets plan say how it ends (and do what comes
+// with that), writes it and audits it as action.
+func (s *Service) end(ctx context.Context, actor access.Actor, id uuid.UUID, action string, plan func(tx *gorm.DB, t Trajectory) (Trajectory, error)) (Trajectory, error) {
 	var out Trajectory
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		t, err := lockTrajectory(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}
-		if t.State != from {
-			return fault.New(TrajectoryState, "the trajectory is %s", t.State)
-		}
-		if to == Terminated {
-			var pending int64
-			if err := tx.Table("claims").Where("trajectory_id = ? AND state IN ?", t.ID, pendingStates).Count(&pending).Error; err != nil {
-				return err
-			}
-			if pending > 0 {
-				return fault.New(ClaimsPending, "%d claim(s) of this trajectory wait for a decision; decide them first", pending)
-			}
-			if _, err := s.releaseOpen(ctx, tx, actor, t.ID, nil); err != nil {
-				return err
-			}
-		}
-		before := t
-		today := s.today()
-		t.State, t.EndReason, t.EndDate, t.UpdatedAt = to, strings.TrimSpace(reason), &today, s.now()
-		if err := tx.Model(&Trajectory{}).Where("id = ?", t.ID).Updates(map[string]any{"state": to, "end_reason": t.EndReason,
-			"end_date": today, "updated_at": t.UpdatedAt}).Error; err != nil {
+		after, err := plan(tx, t)
+		if err != nil {
 			return err
 		}
-		out = t
-		return audit.Record(ctx, tx, actor, audit.Event{Action: action, EntityType: "trajectory", EntityID: t.ID.String(), Before: before, After: t})
+		if err := saveTrajectory(ctx, tx, after); err != nil {
+			return err
+		}
+		out = after
+		return audit.Record(ctx, tx, actor, audit.Event{Action: action, EntityType: "trajectory", EntityID: t.ID.String(), Before: t, After: after})
 	})
 	return out, err
 }
-
-// pendingStates are the claim states that wait for someone.
-var pendingStates = []string{"submitted", "changes_requested", "awaiting_second_approval", "objected"}
 
 // releaseOpen releases the money of a trajectory's open milestones (all of
 // them, or those with a deadline before `before`) that have no claim
 // waiting for a decision, and marks them released. It runs in the caller's
 // transaction, which holds the trajectory's lock.
 func (s *Service) releaseOpen(ctx context.Context, tx *gorm.DB, actor access.Actor, trajectoryID uuid.UUID, before *time.Time) (decimal.Decimal, error) {
-	q := tx.Model(&TrajectoryMilestone{}).Where("trajectory_id = ? AND state = 'open'", trajectoryID).
-		Where("NOT EXISTS (SELECT 1 FROM claims c WHERE c.trajectory_id = trajectory_milestones.trajectory_id AND c.milestone_code = trajectory_milestones.code AND c.state IN ?)", pendingStates)
-	if before != nil {
-		q = q.Where("deadline < ?", *before)
-	}
-	var ms []TrajectoryMilestone
-	if err := q.Order("position").Find(&ms).Error; err != nil {
+	ms, err := loadMilestones(ctx, tx, trajectoryID)
+	if err != nil {
 		return decimal.Zero, err
 	}
-	total := decimal.Zero
-	var codes []string
-	for _, m := range ms {
-		total = total.Add(m.Amount)
-		codes = append(codes, m.Code)
+	pending, err := pendingCodes(ctx, tx, trajectoryID)
+	if err != nil {
+		return decimal.Zero, err
 	}
+	now := s.now()
+	codes, total := PlanRelease(ms, func(code string) bool { return pending[code] }, before, now)
 	if len(codes) == 0 {
 		return decimal.Zero, nil
 	}
@@ -324,9 +280,7 @@ func (s *Service) releaseOpen(ctx context.Context, tx *gorm.DB, actor access.Act
 			return decimal.Zero, err
 		}
 	}
-	now := s.now()
-	if err := tx.Model(&TrajectoryMilestone{}).Where("trajectory_id = ? AND code IN ?", trajectoryID, codes).
-		Updates(map[string]any{"state": "released", "released_at": now}).Error; err != nil {
+	if err := setMilestones(ctx, tx, trajectoryID, codes, ReleasedMilestone, &now); err != nil {
 		return decimal.Zero, err
 	}
 	return total, audit.Record(ctx, tx, actor, audit.Event{Action: "trajectory.release", EntityType: "trajectory", EntityID: trajectoryID.String(),
@@ -346,30 +300,32 @@ type ExpiryResult struct {
 // `tranche expire` runs it; `tranche serve` runs it every hour.
 func (s *Service) ExpireMilestones(ctx context.Context, actor access.Actor, asOf time.Time) (ExpiryResult, error) {
 	asOf = dateOf(asOf)
-	var ids []struct{ TrajectoryID uuid.UUID }
-	err := s.db.WithContext(ctx).Raw(`SELECT DISTINCT m.trajectory_id FROM trajectory_milestones m JOIN trajectories t ON t.id = m.trajectory_id
-		WHERE t.state = 'active' AND m.state = 'open' AND m.deadline < ?`, asOf).Scan(&ids).Error
+	ids, err := expiringTrajectories(ctx, s.db, asOf)
 	if err != nil {
 		return ExpiryResult{}, err
 	}
 	var res ExpiryResult
-	for _, row := range ids {
+	for _, id := range ids {
 		err := s.tx(ctx, func(tx *gorm.DB) error {
-			t, err := lockTrajectory(ctx, tx, actor, row.TrajectoryID)
+			t, err := lockTrajectory(ctx, tx, actor, id)
 			if err != nil || t.State != Active {
 				return err
 			}
-			var n int64
-			tx.Model(&TrajectoryMilestone{}).Where("trajectory_id = ? AND state = 'open' AND deadline < ?", t.ID, asOf).Count(&n)
+			due, err := countOpen(ctx, tx, t.ID, &asOf)
+			if err != nil {
+				return err
+			}
 			amount, err := s.releaseOpen(ctx, tx, actor, t.ID, &asOf)
 			if err != nil {
 				return err
 			}
-			if amount.IsPositive() || n > 0 {
-				var left int64
-				tx.Model(&TrajectoryMilestone{}).Where("trajectory_id = ? AND state = 'open' AND deadline < ?", t.ID, asOf).Count(&left)
+			if amount.IsPositive() || due > 0 {
+				left, err := countOpen(ctx, tx, t.ID, &asOf)
+				if err != nil {
+					return err
+				}
 				res.Trajectories++
-				res.Milestones += int(n - left)
+				res.Milestones += due - left
 				res.Released = res.Released.Add(amount)
 			}
 			return s.maybeComplete(ctx, tx, actor, t)
@@ -383,36 +339,19 @@ func (s *Service) ExpireMilestones(ctx context.Context, actor access.Actor, asOf
 
 // maybeComplete completes an active trajectory when no milestone is open.
 func (s *Service) maybeComplete(ctx context.Context, tx *gorm.DB, actor access.Actor, t Trajectory) error {
-	if t.State != Active {
-		return nil
-	}
-	var open int64
-	if err := tx.Model(&TrajectoryMilestone{}).Where("trajectory_id = ? AND state = 'open'", t.ID).Count(&open).Error; err != nil {
+	open, err := countOpen(ctx, tx, t.ID, nil)
+	if err != nil {
 		return err
 	}
-	if open > 0 {
+	after, done := PlanComplete(t, open, s.now())
+	if !done {
 		return nil
 	}
-	today := s.today()
-	if err := tx.Model(&Trajectory{}).Where("id = ?", t.ID).Updates(map[string]any{"state": Completed, "end_date": today, "updated_at": s.now()}).Error; err != nil {
+	if err := saveTrajectory(ctx, tx, after); err != nil {
 		return err
 	}
 	return audit.Record(ctx, tx, actor, audit.Event{Action: "trajectory.complete", EntityType: "trajectory", EntityID: t.ID.String(),
-		Before: map[string]any{"state": t.State}, After: map[string]any{"state": Completed, "end_date": today.Format(time.DateOnly)}})
-}
-
-func loadDetail(ctx context.Context, tx *gorm.DB, id uuid.UUID) (TrajectoryDetail, error) {
-	var d TrajectoryDetail
-	if err := tx.WithContext(ctx).Where("id = ?", id).Take(&d.Trajectory).Error; err != nil {
-		return d, err
-	}
-	var ref struct{ Reference string }
-	if err := tx.WithContext(ctx).Raw(`SELECT reference FROM participants WHERE id = ?`, d.ParticipantID).Scan(&ref).Error; err != nil {
-		return d, err
-	}
-	d.ParticipantReference = ref.Reference
-	d.Milestones = []TrajectoryMilestone{}
-	return d, tx.WithContext(ctx).Where("trajectory_id = ?", id).Order("position").Find(&d.Milestones).Error
+		Before: map[string]any{"state": t.State}, After: map[string]any{"state": Completed, "end_date": after.EndDate.Format(time.DateOnly)}})
 }
 
 // GetTrajectory returns a trajectory with its milestones.
@@ -446,20 +385,7 @@ func (s *Service) ListTrajectories(ctx context.Context, actor access.Actor, f Tr
 	if err := actor.Require(access.ReadTrajectories); err != nil {
 		return nil, "", err
 	}
-	q := s.db.WithContext(ctx).Table("trajectories t").Select("t.*, p.reference AS participant_reference").
-		Joins("JOIN participants p ON p.id = t.participant_id")
-	if actor.IsProvider() {
-		q = q.Where("t.provider_id = ?", *actor.ProviderID)
-	}
-	if f.State != "" {
-		q = q.Where("t.state = ?", f.State)
-	}
-	if f.ParticipantID != nil {
-		q = q.Where("t.participant_id = ?", *f.ParticipantID)
-	}
-	if f.ContractID != nil {
-		q = q.Where("t.contract_id = ?", *f.ContractID)
-	}
+	q := trajectoryRows(ctx, s.db, actor, f)
 	var rows []TrajectoryRow
 	if err := f.Page.Apply(q, "t.id").Find(&rows).Error; err != nil {
 		return nil, "", err
@@ -485,23 +411,6 @@ func (s *Service) SortedTrajectories(ctx context.Context, actor access.Actor, f 
 	if err := actor.Require(access.ReadTrajectories); err != nil {
 		return 0, err
 	}
-	q := s.db.WithContext(ctx).Table("trajectories t").Select("t.*, p.reference AS participant_reference").
-		Joins("JOIN participants p ON p.id = t.participant_id")
-	if actor.IsProvider() {
-		q = q.Where("t.provider_id = ?", *actor.ProviderID)
-	}
-	if f.State != "" {
-		q = q.Where("t.state = ?", f.State)
-	}
-	if f.ParticipantID != nil {
-		q = q.Where("t.participant_id = ?", *f.ParticipantID)
-	}
-	if f.ContractID != nil {
-		q = q.Where("t.contract_id = ?", *f.ContractID)
-	}
+	q := trajectoryRows(ctx, s.db, actor, f)
 	return database.Sorted(q, TrajectorySorts, srt, fn)
-}
-
-func dateOf(t time.Time) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }

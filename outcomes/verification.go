@@ -17,31 +17,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// RejectionReasons are the reason codes a verifier chooses from.
-var RejectionReasons = []string{"insufficient_evidence", "not_achieved", "date_incorrect", "duplicate", "not_eligible", "other"}
-
-// reviewStates are the states in which a verifier decides.
-var reviewStates = []string{Submitted, AwaitingSecondApproval, Objected}
-
-// mayVerify checks that actor may decide on c: a verifier, a person (never
-// a command or job, so every decision has someone the four-eyes rule can
-// tell apart), never a provider, never the person who submitted it.
-func mayVerify(actor access.Actor, c Claim) error {
-	if err := actor.Require(access.VerifyClaims); err != nil {
-		return err
-	}
-	if actor.IsSystem() {
-		return fault.New(fault.Forbidden, "a decision on a claim is taken by a verifier, not by a command")
-	}
-	if actor.IsProvider() {
-		return fault.New(fault.Forbidden, "providers never verify claims")
-	}
-	if c.SubmittedBy != nil && *c.SubmittedBy == actor.UserID {
-		return fault.New(OwnClaim, "you submitted this claim; another verifier must decide")
-	}
-	return nil
-}
-
 // Approve approves a claim (verifier). A claim for more than the
 // second-approval amount first waits for a second, different verifier.
 // Final approval makes the tranche payable in the same transaction.
@@ -59,11 +34,45 @@ func (s *Service) approve(ctx context.Context, actor access.Actor, id uuid.UUID,
 		if err := mayVerify(actor, c); err != nil {
 			return err
 		}
-		if !slices.Contains(reviewStates, c.State) {
-			return fault.New(ClaimState, "the claim is %s; it cannot be approved now", c.State)
-		}
-		if err := s.approveLocked(ctx, tx, actor, c, strings.TrimSpace(note), source); err != nil {
+		t, err := lockTrajectory(ctx, tx, access.System("approval"), c.TrajectoryID)
+		if err != nil {
 			return err
+		}
+		m, err := loadMilestone(ctx, tx, c.TrajectoryID, c.MilestoneCode)
+		if err != nil {
+			return err
+		}
+		settings, err := loadSettings(ctx, tx)
+		if err != nil {
+			return err
+		}
+		plan, err := PlanApprove(c, m, settings, actor, note, source, s.now())
+		if err != nil {
+			return err
+		}
+		action := "claim.approve_first"
+		if plan.Final {
+			action = "claim.approve"
+			if _, err := s.pool.Accrue(ctx, tx, actor, c.TrajectoryID, c.ID, c.Amount); err != nil {
+				return err
+			}
+			if err := setMilestones(ctx, tx, c.TrajectoryID, []string{c.MilestoneCode}, VerifiedMilestone, nil); err != nil {
+				return err
+			}
+		}
+		if err := saveClaim(ctx, tx, plan.Claim); err != nil {
+			return err
+		}
+		if err := addHistory(ctx, tx, plan.History, c.ID); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, actor, audit.Event{Action: action, EntityType: "claim", EntityID: c.ID.String(), Before: c, After: plan.Claim}); err != nil {
+			return err
+		}
+		if plan.Final {
+			if err := s.maybeComplete(ctx, tx, actor, t); err != nil {
+				return err
+			}
 		}
 		out, err = loadClaim(ctx, tx, c.ID, s.today())
 		return err
@@ -71,108 +80,47 @@ func (s *Service) approve(ctx context.Context, actor access.Actor, id uuid.UUID,
 	return out, err
 }
 
-// approveLocked approves a locked claim in review.
-func (s *Service) approveLocked(ctx context.Context, tx *gorm.DB, actor access.Actor, c Claim, note, source string) error {
-	settings, err := loadSettings(ctx, tx)
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	before := c
-	from := c.State
-	me := userID(actor)
-	// Four eyes whatever the source: a register match above the limit is a
-	// first approval like a verifier's, and waits for a different person.
-	if c.Amount.GreaterThan(settings.SecondApprovalAbove) && c.State != AwaitingSecondApproval {
-		c.State, c.FirstApprovedBy, c.UpdatedAt = AwaitingSecondApproval, me, now
-		if err := tx.Model(&Claim{}).Where("id = ?", c.ID).Updates(map[string]any{"state": c.State, "first_approved_by": me, "updated_at": now}).Error; err != nil {
-			return err
-		}
-		if err := addHistory(ctx, tx, actor, c.ID, "approve_first", &from, c.State, note, now); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, actor, audit.Event{Action: "claim.approve_first", EntityType: "claim", EntityID: c.ID.String(), Before: before, After: c})
-	}
-	if c.State == AwaitingSecondApproval && (me == nil || c.FirstApprovedBy == nil || *c.FirstApprovedBy == *me) {
-		return fault.New(SecondApproverSame, "you gave the first approval; a different verifier gives the second")
-	}
-	t, err := lockTrajectory(ctx, tx, access.System("approval"), c.TrajectoryID)
-	if err != nil {
-		return err
-	}
-	var m TrajectoryMilestone
-	if err := tx.Where("trajectory_id = ? AND code = ?", c.TrajectoryID, c.MilestoneCode).Take(&m).Error; err != nil {
-		return err
-	}
-	if m.State != "open" {
-		return fault.New(ClaimState, "milestone %s is %s; its money cannot be made payable", m.Code, m.State)
-	}
-	if _, err := s.pool.Accrue(ctx, tx, actor, c.TrajectoryID, c.ID, c.Amount); err != nil {
-		return err
-	}
-	if err := tx.Model(&TrajectoryMilestone{}).Where("trajectory_id = ? AND code = ?", c.TrajectoryID, c.MilestoneCode).Update("state", "verified").Error; err != nil {
-		return err
-	}
-	c.State, c.DecidedBy, c.DecidedAt, c.DecisionNote, c.Source, c.UpdatedAt = Approved, me, &now, note, source, now
-	if err := tx.Model(&Claim{}).Where("id = ?", c.ID).Updates(map[string]any{"state": Approved, "decided_by": me, "decided_at": now,
-		"decision_note": note, "source": source, "reason_code": nil, "updated_at": now}).Error; err != nil {
-		return err
-	}
-	if err := addHistory(ctx, tx, actor, c.ID, "approve", &from, Approved, note, now); err != nil {
-		return err
-	}
-	if err := audit.Record(ctx, tx, actor, audit.Event{Action: "claim.approve", EntityType: "claim", EntityID: c.ID.String(), Before: before, After: c}); err != nil {
-		return err
-	}
-	return s.maybeComplete(ctx, tx, actor, t)
-}
-
 // Reject rejects a claim with a reason code (verifier).
 func (s *Service) Reject(ctx context.Context, actor access.Actor, id uuid.UUID, reasonCode, note string) (ClaimDetail, error) {
-	if !slices.Contains(RejectionReasons, reasonCode) {
-		return ClaimDetail{}, fault.Invalid(fault.Field("reason_code", ReasonCodeUnknown.Code, "choose one of "+strings.Join(RejectionReasons, ", ")))
+	if err := checkReason(reasonCode); err != nil {
+		return ClaimDetail{}, err
 	}
-	return s.decide(ctx, actor, id, reviewStates, Rejected, "reject", strings.TrimSpace(note), &reasonCode)
+	return s.decide(ctx, actor, id, "claim.reject", func(c Claim) (Claim, HistoryEntry, error) {
+		return PlanReject(c, actor, reasonCode, note, s.now())
+	})
 }
 
 // RequestChanges sends a claim back to its provider for more evidence or a
 // correction (verifier).
 func (s *Service) RequestChanges(ctx context.Context, actor access.Actor, id uuid.UUID, note string) (ClaimDetail, error) {
-	if strings.TrimSpace(note) == "" {
-		return ClaimDetail{}, fault.Invalid(fault.Field("note", "required", "tell the provider what to change"))
+	if err := checkChangesNote(note); err != nil {
+		return ClaimDetail{}, err
 	}
-	return s.decide(ctx, actor, id, []string{Submitted, AwaitingSecondApproval}, ChangesRequested, "request_changes", strings.TrimSpace(note), nil)
+	return s.decide(ctx, actor, id, "claim.request_changes", func(c Claim) (Claim, HistoryEntry, error) {
+		return PlanRequestChanges(c, actor, note, s.now())
+	})
 }
 
-func (s *Service) decide(ctx context.Context, actor access.Actor, id uuid.UUID, from []string, to, action, note string, reason *string) (ClaimDetail, error) {
+// decide locks a claim, lets plan decide on it, and writes and audits the
+// decision as action.
+func (s *Service) decide(ctx context.Context, actor access.Actor, id uuid.UUID, action string, plan func(Claim) (Claim, HistoryEntry, error)) (ClaimDetail, error) {
 	var out ClaimDetail
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		c, err := lockClaim(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}
-		if err := mayVerify(actor, c); err != nil {
+		after, h, err := plan(c)
+		if err != nil {
 			return err
 		}
-		if !slices.Contains(from, c.State) {
-			return fault.New(ClaimState, "the claim is %s", c.State)
-		}
-		now := s.now()
-		before := c
-		prev := c.State
-		c.State, c.DecidedBy, c.DecidedAt, c.DecisionNote, c.ReasonCode, c.UpdatedAt = to, userID(actor), &now, note, reason, now
-		if err := tx.Model(&Claim{}).Where("id = ?", c.ID).Updates(map[string]any{"state": to, "decided_by": c.DecidedBy,
-			"decided_at": now, "decision_note": note, "reason_code": reason, "first_approved_by": nil, "updated_at": now}).Error; err != nil {
+		if err := saveClaim(ctx, tx, after); err != nil {
 			return err
 		}
-		histNote := note
-		if reason != nil {
-			histNote = strings.TrimSpace(*reason + ": " + note)
-		}
-		if err := addHistory(ctx, tx, actor, c.ID, action, &prev, to, histNote, now); err != nil {
+		if err := addHistory(ctx, tx, h, c.ID); err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, actor, audit.Event{Action: "claim." + action, EntityType: "claim", EntityID: c.ID.String(), Before: before, After: c}); err != nil {
+		if err := audit.Record(ctx, tx, actor, audit.Event{Action: action, EntityType: "claim", EntityID: c.ID.String(), Before: c, After: after}); err != nil {
 			return err
 		}
 		out, err = loadClaim(ctx, tx, c.ID, s.today())
@@ -198,17 +146,8 @@ func (s *Service) Revoke(ctx context.Context, actor access.Actor, id uuid.UUID, 
 		if err != nil {
 			return err
 		}
-		if err := actor.Require(access.VerifyClaims); err != nil {
+		if err := checkRevocable(c, actor); err != nil {
 			return err
-		}
-		if actor.IsProvider() {
-			return fault.New(fault.Forbidden, "providers never revoke claims")
-		}
-		if c.State != Approved && c.State != Paid {
-			return fault.New(ClaimState, "the claim is %s; only approved or paid claims can be revoked", c.State)
-		}
-		if c.State == Approved && c.PaymentRunID != nil {
-			return fault.New(ClaimInPayment, "the claim is in payment run %s, which finance approved; revoke it once the run is confirmed", *c.PaymentRunID)
 		}
 		t, err := lockTrajectory(ctx, tx, actor, c.TrajectoryID)
 		if err != nil {
@@ -218,64 +157,48 @@ func (s *Service) Revoke(ctx context.Context, actor access.Actor, id uuid.UUID, 
 		if err != nil {
 			return err
 		}
-		var m TrajectoryMilestone
-		if err := tx.Where("trajectory_id = ? AND code = ?", c.TrajectoryID, c.MilestoneCode).Take(&m).Error; err != nil {
-			return err
-		}
-		withdrawn := accrual.Status == pooling.AccrualWithdrawn
-		switch {
-		case withdrawn && t.State == Active && !m.Deadline.Before(s.today()):
-			// The payable money is committed again: the milestone may be claimed again.
-			err = tx.Model(&TrajectoryMilestone{}).Where("trajectory_id = ? AND code = ?", c.TrajectoryID, c.MilestoneCode).Update("state", "open").Error
-		case withdrawn:
-			// Committed again, but nothing can claim it any more: release it.
-			if err = tx.Model(&TrajectoryMilestone{}).Where("trajectory_id = ? AND code = ?", c.TrajectoryID, c.MilestoneCode).Update("state", "open").Error; err == nil {
-				_, err = s.releaseOpenCodes(ctx, tx, actor, t.ID, c.MilestoneCode)
-			}
-		default:
-			// Paid money comes back through billing's netting in the
-			// provider's next run; the milestone is closed.
-			err = tx.Model(&TrajectoryMilestone{}).Where("trajectory_id = ? AND code = ?", c.TrajectoryID, c.MilestoneCode).
-				Updates(map[string]any{"state": "released", "released_at": s.now()}).Error
-		}
+		m, err := loadMilestone(ctx, tx, c.TrajectoryID, c.MilestoneCode)
 		if err != nil {
 			return err
 		}
 		now := s.now()
-		before := c
+		withdrawn := accrual.Status == pooling.AccrualWithdrawn
+		switch {
+		case withdrawn && t.State == Active && !m.Deadline.Before(s.today()):
+			// The payable money is committed again: the milestone may be claimed again.
+			err = setMilestones(ctx, tx, c.TrajectoryID, []string{c.MilestoneCode}, OpenMilestone, nil)
+		case withdrawn:
+			// Committed again, but nothing can claim it any more: release it.
+			if m.Amount.IsPositive() {
+				_, err = s.pool.Release(ctx, tx, actor, t.ID, m.Amount)
+			}
+			if err == nil {
+				err = setMilestones(ctx, tx, c.TrajectoryID, []string{c.MilestoneCode}, ReleasedMilestone, &now)
+			}
+		default:
+			// Paid money comes back through billing's netting in the
+			// provider's next run; the milestone is closed.
+			err = setMilestones(ctx, tx, c.TrajectoryID, []string{c.MilestoneCode}, ReleasedMilestone, &now)
+		}
+		if err != nil {
+			return err
+		}
 		prev := c.State
-		c.State, c.RevokedReason, c.UpdatedAt = Revoked, reason, now
-		if err := tx.Model(&Claim{}).Where("id = ?", c.ID).Updates(map[string]any{"state": Revoked, "revoked_reason": reason, "updated_at": now}).Error; err != nil {
+		after := c
+		after.State, after.RevokedReason, after.UpdatedAt = Revoked, reason, now
+		if err := saveClaim(ctx, tx, after); err != nil {
 			return err
 		}
-		if err := addHistory(ctx, tx, actor, c.ID, "revoke", &prev, Revoked, reason, now); err != nil {
+		if err := addHistory(ctx, tx, newHistory(actor, "revoke", &prev, Revoked, reason, now), c.ID); err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, actor, audit.Event{Action: "claim.revoke", EntityType: "claim", EntityID: c.ID.String(), Before: before, After: c}); err != nil {
+		if err := audit.Record(ctx, tx, actor, audit.Event{Action: "claim.revoke", EntityType: "claim", EntityID: c.ID.String(), Before: c, After: after}); err != nil {
 			return err
 		}
 		out, err = loadClaim(ctx, tx, c.ID, s.today())
 		return err
 	})
 	return out, err
-}
-
-// releaseOpenCodes releases one open milestone's money.
-func (s *Service) releaseOpenCodes(ctx context.Context, tx *gorm.DB, actor access.Actor, trajectoryID uuid.UUID, code string) (bool, error) {
-	var m TrajectoryMilestone
-	if err := tx.Where("trajectory_id = ? AND code = ? AND state = 'open'", trajectoryID, code).Take(&m).Error; err != nil {
-		if database.ErrNotFound(err) {
-			return false, nil
-		}
-		return false, err
-	}
-	if m.Amount.IsPositive() {
-		if _, err := s.pool.Release(ctx, tx, actor, trajectoryID, m.Amount); err != nil {
-			return false, err
-		}
-	}
-	return true, tx.Model(&TrajectoryMilestone{}).Where("trajectory_id = ? AND code = ?", trajectoryID, code).
-		Updates(map[string]any{"state": "released", "released_at": s.now()}).Error
 }
 
 // ClaimFilter narrows a list of claims.
@@ -299,13 +222,7 @@ func (s *Service) ListClaims(ctx context.Context, actor access.Actor, f ClaimFil
 	if err := actor.Require(access.ReadClaims); err != nil {
 		return nil, "", err
 	}
-	q := s.claimRows(ctx, actor)
-	if len(f.States) > 0 {
-		q = q.Where("c.state IN ?", f.States)
-	}
-	if f.TrajectoryID != nil {
-		q = q.Where("c.trajectory_id = ?", *f.TrajectoryID)
-	}
+	q := filteredClaims(ctx, s.db, actor, f)
 	var rows []ClaimRow
 	if err := f.Page.Apply(q, "c.id").Find(&rows).Error; err != nil {
 		return nil, "", err
@@ -334,13 +251,7 @@ func (s *Service) SortedClaims(ctx context.Context, actor access.Actor, f ClaimF
 	if err := actor.Require(access.ReadClaims); err != nil {
 		return 0, err
 	}
-	q := s.claimRows(ctx, actor)
-	if len(f.States) > 0 {
-		q = q.Where("c.state IN ?", f.States)
-	}
-	if f.TrajectoryID != nil {
-		q = q.Where("c.trajectory_id = ?", *f.TrajectoryID)
-	}
+	q := filteredClaims(ctx, s.db, actor, f)
 	return database.Sorted(q, ClaimSorts, srt, func(r ClaimRow) error {
 		one := []ClaimRow{r}
 		s.markOverdue(one)
@@ -358,7 +269,7 @@ func (s *Service) Queue(ctx context.Context, actor access.Actor, limit int) ([]C
 		limit = 200
 	}
 	var rows []ClaimRow
-	err := s.claimRows(ctx, actor).Where("c.state IN ?", reviewStates).Order("c.due_on, c.submitted_at").Limit(limit).Find(&rows).Error
+	err := claimRows(ctx, s.db, actor).Where("c.state IN ?", reviewStates).Order("c.due_on, c.submitted_at").Limit(limit).Find(&rows).Error
 	s.markOverdue(rows)
 	return rows, err
 }
@@ -368,23 +279,7 @@ func (s *Service) QueueCounts(ctx context.Context, actor access.Actor) (waiting,
 	if err := actor.Require(access.VerifyClaims); err != nil {
 		return 0, 0, err
 	}
-	var r struct{ Waiting, Overdue int64 }
-	err = s.db.WithContext(ctx).Raw(`SELECT count(*) AS waiting, count(*) FILTER (WHERE due_on < ?) AS overdue FROM claims WHERE state IN ?`,
-		s.today(), reviewStates).Scan(&r).Error
-	return r.Waiting, r.Overdue, err
-}
-
-func (s *Service) claimRows(ctx context.Context, actor access.Actor) *gorm.DB {
-	q := s.db.WithContext(ctx).Table("claims c").
-		Select("c.*, p.reference AS participant_reference, m.name AS milestone_name, pr.legal_name AS provider_name").
-		Joins("JOIN trajectories t ON t.id = c.trajectory_id").
-		Joins("JOIN participants p ON p.id = t.participant_id").
-		Joins("JOIN trajectory_milestones m ON m.trajectory_id = c.trajectory_id AND m.code = c.milestone_code").
-		Joins("JOIN providers pr ON pr.id = c.provider_id")
-	if actor.IsProvider() {
-		q = q.Where("c.provider_id = ?", *actor.ProviderID)
-	}
-	return q
+	return queueCounts(ctx, s.db, s.today())
 }
 
 func (s *Service) markOverdue(rows []ClaimRow) {
@@ -412,17 +307,15 @@ func (s *Service) EvidenceFile(ctx context.Context, actor access.Actor, claimID 
 	if err := actor.Require(access.ReadEvidence); err != nil {
 		return Evidence{}, err
 	}
-	var e Evidence
-	res := s.db.WithContext(ctx).Table("evidence e").Select("e.*").Joins("JOIN claims c ON c.id = e.claim_id").
-		Where("e.claim_id = ? AND e.n = ?", claimID, n)
+	var provider *uuid.UUID
 	if actor.IsProvider() {
-		res = res.Where("c.provider_id = ?", *actor.ProviderID)
+		provider = actor.ProviderID
 	}
-	r := res.Limit(1).Find(&e)
-	if r.Error != nil {
-		return Evidence{}, r.Error
+	e, found, err := findEvidence(ctx, s.db, claimID, n, provider)
+	if err != nil {
+		return Evidence{}, err
 	}
-	if r.RowsAffected == 0 {
+	if !found {
 		return Evidence{}, fault.New(EvidenceNotFound, "no evidence %d on claim %s", n, claimID)
 	}
 	if sum := sha256.Sum256(e.Data); !bytes.Equal(sum[:], e.SHA256) || len(e.Data) != e.Size {
