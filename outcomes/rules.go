@@ -466,8 +466,8 @@ func PlanRelease(ms []TrajectoryMilestone, pending func(code string) bool, befor
 	return codes, total
 }
 
-// openCount counts the open milestones of ms.
-func openCount(ms []TrajectoryMilestone) int {
+// OpenCount counts the open milestones of ms.
+func OpenCount(ms []TrajectoryMilestone) int {
 	n := 0
 	for _, m := range ms {
 		if m.State == OpenMilestone {

@@ -503,8 +503,8 @@ func TestPlanRelease(t *testing.T) {
 		if got != tt.codes || !total.Equal(dec(tt.total)) {
 			t.Errorf("%s: released %s for %s, want %s for %s", tt.name, got, total, tt.codes, tt.total)
 		}
-		if openCount(ms) != 3-len(codes) {
-			t.Errorf("%s: %d open after releasing %d", tt.name, openCount(ms), len(codes))
+		if OpenCount(ms) != 3-len(codes) {
+			t.Errorf("%s: %d open after releasing %d", tt.name, OpenCount(ms), len(codes))
 		}
 	}
 }

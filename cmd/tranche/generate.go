@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/euregio/tranche/contracts"
@@ -79,6 +80,7 @@ type generator struct {
 	clock                time.Time
 	procurement, casemgr access.Actor
 	verifier             access.Actor
+	settings             outcomes.Settings
 	providers            []genProvider
 	budgets              []uuid.UUID
 	ledger               *pooling.BulkLedger
@@ -92,11 +94,14 @@ type genProvider struct {
 	id        uuid.UUID
 	user      access.Actor
 	contract  uuid.UUID
-	version   uuid.UUID
+	terms     contracts.StartTerms
 	budget    uuid.UUID
 	product   contracts.Product
 	assigned  int
 	grossCost decimal.Decimal
+	// What a start under the contract is checked against, as played so far.
+	running  int64
+	exposure decimal.Decimal
 }
 
 type genCounts struct {
@@ -398,16 +403,21 @@ func (g *generator) setup() error {
 			return err
 		}
 		pr.contract = detail.ID
-		var v struct{ CurrentVersionID uuid.UUID }
-		if err := g.db.Gorm.WithContext(ctx).Raw(`SELECT current_version_id FROM contracts WHERE id = ?`, detail.ID).Scan(&v).Error; err != nil {
+		// The terms and the schedule a start reads, as a start reads them.
+		err = database.Transaction(ctx, g.db.Gorm, func(tx *gorm.DB) error {
+			if pr.terms, err = contracts.LockForStart(ctx, tx, detail.ID); err != nil {
+				return err
+			}
+			pr.product, err = contracts.VersionSchedule(ctx, tx, pr.terms.VersionID, tpl.product.Code)
 			return err
-		}
-		pr.version = v.CurrentVersionID
-		if pr.product, err = contracts.VersionSchedule(ctx, g.db.Gorm, v.CurrentVersionID, tpl.product.Code); err != nil {
+		})
+		if err != nil {
 			return err
 		}
 	}
-	return nil
+	var err error
+	g.settings, err = outcomes.NewService(g.db.Gorm, pool).Settings(ctx)
+	return err
 }
 
 func roundUpThousand(d decimal.Decimal) decimal.Decimal {
@@ -481,6 +491,10 @@ func (g *generator) play(from, to int) error {
 
 // trajectory plays one referral: what the case manager, the provider and
 // the verifier did, and what the expiry run released, up to 31 December.
+// Every change of state is the domain's own plan (outcomes.PlanStart,
+// PlanSubmit, PlanApprove …) on the values played so far, so generated rows
+// follow the rules and settings the use cases apply; a plan that refuses
+// is a fault in the scenario, and generation stops with it.
 func (g *generator) trajectory(r *rand.Rand, j uint64, participant uuid.UUID, pr *genProvider, referred time.Time) error {
 	t := outcomes.Trajectory{ID: g.id('t', j, referred), ParticipantID: participant, ContractID: pr.contract, ProviderID: pr.id,
 		ProductCode: pr.product.Code, State: outcomes.Referred, ReferredBy: &g.casemgr.UserID, ReferredAt: referred, UpdatedAt: referred}
@@ -497,14 +511,23 @@ func (g *generator) trajectory(r *rand.Rand, j uint64, participant uuid.UUID, pr
 	case roll < 3 || !dateOnly(referred).AddDate(0, 0, 7).Before(g.asOf):
 		return nil // the provider has not answered yet
 	case roll < 6:
-		when := at(r, referred.AddDate(0, 0, 1+r.IntN(5)))
-		end := dateOnly(when)
-		t.State, t.EndReason, t.EndDate, t.UpdatedAt = outcomes.Declined, genDeclineReason, &end, when
+		declined, err := outcomes.PlanDecline(t, genDeclineReason, at(r, referred.AddDate(0, 0, 1+r.IntN(5))))
+		if err != nil {
+			return fmt.Errorf("decline trajectory %s: %w", t.ID, err)
+		}
+		t = declined
 		g.event(pr.user, "trajectory.decline", "trajectory", t.ID)
 		return nil
 	}
 	started := at(r, referred.AddDate(0, 0, 3+r.IntN(10)))
-	startDate := dateOnly(started)
+	if dateOnly(started).After(g.asOf) {
+		return nil // it would start after 31 December: the referral waits
+	}
+	start, err := outcomes.PlanStart(t, outcomes.StartFacts{Terms: pr.terms, Product: pr.product, Running: pr.running, Exposure: pr.exposure},
+		started, started)
+	if err != nil {
+		return fmt.Errorf("start trajectory %s: %w", t.ID, err)
+	}
 	txn := uint64(0)
 	nextTx := func(when time.Time) uuid.UUID {
 		txn++
@@ -521,19 +544,15 @@ func (g *generator) trajectory(r *rand.Rand, j uint64, participant uuid.UUID, pr
 	}
 	g.event(pr.user, "commitment.reserve", "commitment", c.ID)
 	g.counts.commitments++
-	for _, m := range pr.product.Milestones {
-		ms = append(ms, outcomes.TrajectoryMilestone{TrajectoryID: t.ID, Code: m.Code, Position: m.Position, Name: m.Name,
-			OutcomeDomain: m.OutcomeDomain, Amount: m.Tranche, Deadline: startDate.AddDate(0, m.DeadlineMonths, 0),
-			Prerequisites: m.Prerequisites, EvidenceRequired: m.EvidenceRequired, State: "open"})
-	}
-	price, cat, version, budget := pr.product.Price, pr.product.CategoryCode, pr.version, pr.budget
-	t.State, t.StartDate, t.Price, t.CategoryCode, t.ContractVersionID, t.BudgetID, t.UpdatedAt =
-		outcomes.Active, &startDate, &price, &cat, &version, &budget, started
+	t, ms = start.Trajectory, start.Milestones
+	pr.running++
+	pr.exposure = start.Exposure
 	g.event(pr.user, "trajectory.start", "trajectory", t.ID)
+	ended := func() { pr.running-- }
 
-	_, verifierLabel := g.verifier.AuditIdentity()
 	pending := map[string]bool{}
-	prev, lastDecision := startDate, started
+	startDate, lastDecision := *t.StartDate, started
+	prev := startDate
 	for mi := range ms {
 		m := &ms[mi]
 		achieved := prev.AddDate(0, 0, 10+r.IntN(31))
@@ -544,76 +563,67 @@ func (g *generator) trajectory(r *rand.Rand, j uint64, participant uuid.UUID, pr
 		if submitted.After(g.asOf.Add(17 * time.Hour)) {
 			submitted = at(r, g.asOf)
 		}
-		k := g.id('k', j*8+uint64(mi), submitted)
-		claim := outcomes.Claim{ID: k, TrajectoryID: t.ID, MilestoneCode: m.Code, ProviderID: pr.id, State: outcomes.Submitted,
-			Amount: m.Amount, AchievedOn: achieved, Note: genNote, Source: "verifier", SubmittedBy: &pr.user.UserID,
-			SubmittedAt: submitted, DueOn: outcomes.AddWorkingDays(submitted, 10), UpdatedAt: submitted}
-		history := []outcomes.HistoryEntry{{At: submitted, ActorID: &pr.user.UserID, Actor: label, Action: "submit", ToState: outcomes.Submitted, Note: genNote}}
-		var evidence []outcomes.Evidence
+		in := outcomes.SubmitInput{TrajectoryID: t.ID, MilestoneCode: m.Code, AchievedOn: achieved, Note: genNote}
 		if m.EvidenceRequired {
-			evidence = []outcomes.Evidence{{N: 1, Filename: m.Code + "-bewijs.pdf", ContentType: "application/pdf", Size: len(demoPDF),
-				SHA256: genPDFSum[:], Data: demoPDF, UploadedBy: &pr.user.UserID, UploadedAt: submitted}}
+			in.Evidence = []outcomes.File{{Name: m.Code + "-bewijs.pdf", Data: demoPDF}}
 		}
-		g.event(pr.user, "claim.submit", "claim", k)
+		sub, err := outcomes.PlanSubmit(t, ms, false, in, g.settings, pr.user, g.id('k', j*8+uint64(mi), submitted), submitted)
+		if err != nil {
+			return fmt.Errorf("claim %s of trajectory %s: %w", m.Code, t.ID, err)
+		}
+		claim, history := sub.Claim, []outcomes.HistoryEntry{sub.History}
+		g.event(pr.user, "claim.submit", "claim", claim.ID)
 		decided := at(r, submitted.AddDate(0, 0, 2+r.IntN(14)))
-		from := outcomes.Submitted
 		verdict := r.IntN(100)
 		stop := true
+		var h outcomes.HistoryEntry
 		switch {
 		case decided.After(g.asOf.Add(17 * time.Hour)):
 			pending[m.Code] = true // waits for the verifier
 		case verdict < 92:
-			if _, err := g.ledger.Accrue(t.ID, k, nextTx(decided), m.Amount, decided, verifierLabel); err != nil {
+			plan, err := outcomes.PlanApprove(claim, *m, g.settings, g.verifier, "", "verifier", decided)
+			if err == nil && !plan.Final {
+				err = fmt.Errorf("it needs a second verifier (the generator has one)")
+			}
+			if err != nil {
+				return fmt.Errorf("approve claim %s: %w", claim.ID, err)
+			}
+			if _, err := g.ledger.Accrue(t.ID, claim.ID, nextTx(decided), m.Amount, decided, plan.History.Actor); err != nil {
 				return err
 			}
 			g.counts.accruals++
-			m.State = "verified"
-			claim.State, claim.DecidedBy, claim.DecidedAt, claim.UpdatedAt = outcomes.Approved, &g.verifier.UserID, &decided, decided
-			history = append(history, outcomes.HistoryEntry{At: decided, ActorID: &g.verifier.UserID, Actor: verifierLabel, Action: "approve",
-				FromState: &from, ToState: outcomes.Approved})
-			g.event(g.verifier, "claim.approve", "claim", k)
+			m.State = outcomes.VerifiedMilestone
+			claim, h = plan.Claim, plan.History
+			g.event(g.verifier, "claim.approve", "claim", claim.ID)
 			prev, lastDecision, stop = achieved, decided, false
 		case verdict < 96:
-			reason := "insufficient_evidence"
-			claim.State, claim.DecidedBy, claim.DecidedAt, claim.DecisionNote, claim.ReasonCode, claim.UpdatedAt =
-				outcomes.Rejected, &g.verifier.UserID, &decided, genRejectNote, &reason, decided
-			history = append(history, outcomes.HistoryEntry{At: decided, ActorID: &g.verifier.UserID, Actor: verifierLabel, Action: "reject",
-				FromState: &from, ToState: outcomes.Rejected, Note: reason + ": " + genRejectNote})
-			g.event(g.verifier, "claim.reject", "claim", k)
+			if claim, h, err = outcomes.PlanReject(claim, g.verifier, "insufficient_evidence", genRejectNote, decided); err != nil {
+				return fmt.Errorf("reject claim %s: %w", claim.ID, err)
+			}
+			g.event(g.verifier, "claim.reject", "claim", claim.ID)
 		default:
-			claim.State, claim.DecidedBy, claim.DecidedAt, claim.DecisionNote, claim.UpdatedAt =
-				outcomes.ChangesRequested, &g.verifier.UserID, &decided, genChangesNote, decided
-			history = append(history, outcomes.HistoryEntry{At: decided, ActorID: &g.verifier.UserID, Actor: verifierLabel, Action: "request_changes",
-				FromState: &from, ToState: outcomes.ChangesRequested, Note: genChangesNote})
-			g.event(g.verifier, "claim.request_changes", "claim", k)
+			if claim, h, err = outcomes.PlanRequestChanges(claim, g.verifier, genChangesNote, decided); err != nil {
+				return fmt.Errorf("ask changes to claim %s: %w", claim.ID, err)
+			}
+			g.event(g.verifier, "claim.request_changes", "claim", claim.ID)
 			pending[m.Code] = true
 		}
-		g.rows.AddClaim(claim, history, evidence)
+		if h.Action != "" {
+			history = append(history, h)
+		}
+		g.rows.AddClaim(claim, history, sub.Evidence)
 		g.counts.claims++
 		g.counts.claimStates[claim.State]++
 		g.counts.history += len(history)
-		g.counts.evidence += len(evidence)
+		g.counts.evidence += len(sub.Evidence)
 		if stop {
 			break
 		}
 	}
 
-	open := func() (n int) {
-		for _, m := range ms {
-			if m.State == "open" {
-				n++
-			}
-		}
-		return n
-	}
-	release := func(when time.Time, actor access.Actor, pick func(m outcomes.TrajectoryMilestone) bool) error {
-		total := decimal.Zero
-		for mi := range ms {
-			if ms[mi].State == "open" && !pending[ms[mi].Code] && pick(ms[mi]) {
-				total = total.Add(ms[mi].Amount)
-				ms[mi].State, ms[mi].ReleasedAt = "released", &when
-			}
-		}
+	isPending := func(code string) bool { return pending[code] }
+	release := func(when time.Time, actor access.Actor, before *time.Time) error {
+		_, total := outcomes.PlanRelease(ms, isPending, before, when)
 		if !total.IsPositive() {
 			return nil
 		}
@@ -621,46 +631,56 @@ func (g *generator) trajectory(r *rand.Rand, j uint64, participant uuid.UUID, pr
 		if _, err := g.ledger.Release(t.ID, nextTx(when), total, when, lbl); err != nil {
 			return err
 		}
+		pr.exposure = pr.exposure.Sub(total)
 		g.counts.releases++
 		return nil
 	}
-	complete := func(when time.Time, actor access.Actor) {
-		end := dateOnly(when)
-		t.State, t.EndDate, t.UpdatedAt = outcomes.Completed, &end, when
-		g.event(actor, "trajectory.complete", "trajectory", t.ID)
+	complete := func(when time.Time, actor access.Actor) bool {
+		done := false
+		if t, done = outcomes.PlanComplete(t, outcomes.OpenCount(ms), when); done {
+			g.event(actor, "trajectory.complete", "trajectory", t.ID)
+			ended()
+		}
+		return done
 	}
-	switch {
-	case open() == 0:
-		complete(lastDecision, g.verifier)
+	if complete(lastDecision, g.verifier) {
 		return nil
-	case len(pending) == 0 && r.IntN(100) < 6:
+	}
+	if len(pending) == 0 && r.IntN(100) < 6 {
 		when := at(r, dateOnly(lastDecision).AddDate(0, 0, 5+r.IntN(30)))
-		if when.After(g.asOf.Add(17 * time.Hour)) {
-			break
+		if !when.After(g.asOf.Add(17 * time.Hour)) {
+			terminated, err := outcomes.PlanTerminate(t, genTermReason, int64(len(pending)), when)
+			if err != nil {
+				return fmt.Errorf("terminate trajectory %s: %w", t.ID, err)
+			}
+			if err := release(when, g.casemgr, nil); err != nil {
+				return err
+			}
+			t = terminated
+			g.event(g.casemgr, "trajectory.terminate", "trajectory", t.ID)
+			ended()
+			return nil
 		}
-		if err := release(when, g.casemgr, func(outcomes.TrajectoryMilestone) bool { return true }); err != nil {
-			return err
-		}
-		end := dateOnly(when)
-		t.State, t.EndReason, t.EndDate, t.UpdatedAt = outcomes.Terminated, genTermReason, &end, when
-		g.event(g.casemgr, "trajectory.terminate", "trajectory", t.ID)
-		return nil
 	}
 	// The hourly expiry run released every milestone whose deadline passed
-	// before 31 December with nothing claimed or pending on it, one
-	// deadline at a time, and completed the trajectory when nothing was left open.
+	// before 31 December with nothing claimed or pending on it, on the day
+	// after each deadline, and completed the trajectory when nothing was
+	// left open.
 	expiry := access.System("expiry")
-	for mi := range ms {
-		m := ms[mi]
-		if m.State != "open" || pending[m.Code] || !m.Deadline.Before(g.asOf) {
+	byDeadline := slices.Clone(ms)
+	slices.SortStableFunc(byDeadline, func(a, b outcomes.TrajectoryMilestone) int { return a.Deadline.Compare(b.Deadline) })
+	for _, m := range byDeadline {
+		if i := slices.IndexFunc(ms, func(x outcomes.TrajectoryMilestone) bool { return x.Code == m.Code }); ms[i].State != outcomes.OpenMilestone {
+			continue // released with an earlier one of the same deadline
+		}
+		if m.State != outcomes.OpenMilestone || pending[m.Code] || !m.Deadline.Before(g.asOf) {
 			continue
 		}
-		when := m.Deadline.AddDate(0, 0, 1).Add(time.Hour)
-		if err := release(when, expiry, func(x outcomes.TrajectoryMilestone) bool { return x.Code == m.Code }); err != nil {
+		day := m.Deadline.AddDate(0, 0, 1)
+		if err := release(day.Add(time.Hour), expiry, &day); err != nil {
 			return err
 		}
-		if open() == 0 {
-			complete(when, expiry)
+		if complete(day.Add(time.Hour), expiry) {
 			return nil
 		}
 	}
