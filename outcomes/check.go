@@ -6,10 +6,8 @@ package outcomes
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
-	"github.com/euregio/tranche/pooling"
+	"github.com/euregio/tranche/internal/check"
 	"gorm.io/gorm"
 )
 
@@ -17,9 +15,10 @@ import (
 // price; a milestone is verified by at most one approved or paid claim and
 // is marked so; nothing is paid beyond a trajectory's price or a contract's
 // ceiling; capacity is not exceeded; every approved, paid or revoked claim
-// has the matching accrual in the ledger.
-func Check(ctx context.Context, db *gorm.DB) ([]pooling.CheckResult, error) {
-	db = db.WithContext(ctx)
+// has the matching accrual in the ledger; evidence is what was uploaded;
+// every participant, trajectory state and claim step has its audit event;
+// the append-only tables refuse change.
+func Check(ctx context.Context, db *gorm.DB) ([]check.Result, error) {
 	checks := []struct {
 		name, ok, query string
 	}{
@@ -72,23 +71,31 @@ func Check(ctx context.Context, db *gorm.DB) ([]pooling.CheckResult, error) {
 				  AND (x->>'sha256' IS DISTINCT FROM encode(e.sha256, 'hex') OR (x->>'size')::int IS DISTINCT FROM e.size))
 			LIMIT 100`},
 	}
-	out := make([]pooling.CheckResult, 0, len(checks))
+	cs := make([]check.Check, 0, len(checks)+2)
 	for _, c := range checks {
-		var rows []struct{ Fault string }
-		if err := db.Raw(c.query).Scan(&rows).Error; err != nil {
-			return out, fmt.Errorf("check %s: %w", c.name, err)
-		}
-		r := pooling.CheckResult{Name: c.name, OK: len(rows) == 0, Detail: c.ok}
-		if !r.OK {
-			for i, row := range rows {
-				if i == 20 {
-					break
-				}
-				r.Faults = append(r.Faults, row.Fault)
-			}
-			r.Detail = fmt.Sprintf("%d problem(s): %s", len(rows), strings.Join(r.Faults, "; "))
-		}
-		out = append(out, r)
+		cs = append(cs, check.Check{Name: c.name, OK: c.ok, Find: check.SQL(c.query)})
 	}
-	return out, nil
+	cs = append(cs,
+		check.Check{Name: "every change audited: outcomes", OK: "every participant, trajectory and claim, every trajectory state and claim step has its audit event",
+			Find: check.SQL(auditCoverage)},
+		check.Check{Name: "append-only tables guarded: outcomes", OK: "evidence, register imports and claim history refuse update and delete",
+			Find: check.AppendOnly("evidence", "register_imports", "claim_history")})
+	return check.Run(ctx, db, cs...)
 }
+
+// auditCoverage finds changes of outcomes without their audit event: rows
+// made behind the application's back, trajectories whose state has no
+// event, claims with fewer events than steps in their history.
+var auditCoverage = check.Unaudited("participants", "participant") + " UNION ALL " +
+	check.Unaudited("trajectories", "trajectory") + " UNION ALL " +
+	check.Unaudited("claims", "claim") + ` UNION ALL
+	(SELECT format('trajectory %s is %s without a trajectory.%s event', t.id, t.state,
+		CASE t.state WHEN 'active' THEN 'start' WHEN 'declined' THEN 'decline' WHEN 'terminated' THEN 'terminate' ELSE 'complete' END) AS fault
+	FROM trajectories t WHERE t.state <> 'referred' AND NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.entity_type = 'trajectory'
+		AND a.entity_id = t.id::text AND a.action = 'trajectory.' || CASE t.state WHEN 'active' THEN 'start' WHEN 'declined' THEN 'decline'
+		WHEN 'terminated' THEN 'terminate' ELSE 'complete' END) LIMIT 10)
+	UNION ALL
+	(SELECT format('claim %s has %s steps in its history but %s audit events', h.claim_id, h.n, coalesce(a.n, 0)) AS fault
+	FROM (SELECT claim_id, count(*) AS n FROM claim_history WHERE action <> 'pay' GROUP BY claim_id) h
+	LEFT JOIN (SELECT entity_id, count(*) AS n FROM audit_events WHERE entity_type = 'claim' GROUP BY entity_id) a ON a.entity_id = h.claim_id::text
+	WHERE coalesce(a.n, 0) < h.n LIMIT 10)`

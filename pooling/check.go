@@ -10,18 +10,15 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/euregio/tranche/internal/check"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 )
 
-// CheckResult is the outcome of one consistency check.
-type CheckResult struct {
-	Name   string   `json:"name"`
-	OK     bool     `json:"ok"`
-	Detail string   `json:"detail"`
-	Faults []string `json:"faults,omitempty"` // at most 20 examples
-}
+// CheckResult is the outcome of one consistency check (the one type of
+// internal/check).
+type CheckResult = check.Result
 
 // maxFaults bounds the examples a check reports.
 const maxFaults = 20

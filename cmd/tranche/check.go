@@ -44,11 +44,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	// would bury the results. Errors are still logged. (gorm's slog logger
 	// warns of slow queries at any level, so the threshold goes instead.)
 	quiet := database.GormLogger(e.log, logger.Error, 0)
-	checking := &database.DB{Pool: db.Pool, Gorm: db.Gorm.Session(&gorm.Session{Logger: quiet})}
-	results := runChecks(ctx, checking)
-	if *anchorFile != "" {
-		results = append(results, checkAnchors(ctx, checking, anchors))
-	}
+	results := runChecks(ctx, db.Gorm.Session(&gorm.Session{Logger: quiet}), anchors)
 	failed := 0
 	for _, r := range results {
 		mark := "ok  "
