@@ -22,7 +22,9 @@ func runChecks(ctx context.Context, db *gorm.DB, anchors []audit.Anchor) []check
 		name  string
 		check func(context.Context, *gorm.DB) ([]check.Result, error)
 	}{
-		{"audit", func(ctx context.Context, db *gorm.DB) ([]check.Result, error) { return audit.Check(ctx, db, anchors...) }},
+		{"audit", func(ctx context.Context, db *gorm.DB) ([]check.Result, error) {
+			return audit.Check(ctx, db, anchors...)
+		}},
 		{"users", access.Check},
 		{"pooling", pooling.Check}, {"pooling", pooling.CheckAudited},
 		{"contracts", contracts.Check},
