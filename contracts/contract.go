@@ -374,7 +374,7 @@ func (s *Service) GetContract(ctx context.Context, actor access.Actor, id uuid.U
 		return ContractDetail{}, err
 	}
 	var out ContractDetail
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(ctx, s.db, func(tx *gorm.DB) error {
 		c, err := findContract(ctx, tx, id, false)
 		if err != nil {
 			return err
@@ -395,7 +395,7 @@ func (s *Service) GetVersion(ctx context.Context, actor access.Actor, versionID 
 		return Version{}, err
 	}
 	var out Version
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(ctx, s.db, func(tx *gorm.DB) error {
 		v, err := findVersion(ctx, tx, versionID)
 		if err != nil {
 			return err

@@ -6,6 +6,14 @@
 // makes a tranche payable, expiry and termination release, revocation claws
 // back), always inside one database transaction per use case.
 //
+// Its shape: rules.go holds the rules as pure functions and plans
+// (checkAchievedOn, PlanStart, PlanSubmit, PlanApprove, PlanReject …) that
+// take values and return what to write or a domain error; store.go holds
+// every query; the service methods lock, load, plan, write and audit.
+// `tranche generate` uses the same plans. The SQL dialect is gorm's builder;
+// plain SQL only where the builder cannot say it, in store.go and check.go.
+// It imports contracts, pooling and internal/; billing and web import it.
+//
 // Invariants it keeps, each backed by the database where it can be:
 //   - a milestone has at most one live claim (unique partial index), and is
 //     paid at most once net of revocations;

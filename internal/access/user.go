@@ -110,7 +110,7 @@ func (s *Service) CreateUser(ctx context.Context, by Actor, in NewUser) (User, e
 		}
 		u.PasswordHash = h
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(ctx, s.db, func(tx *gorm.DB) error {
 		if isProvider {
 			var p struct{ ID uuid.UUID }
 			res := tx.Raw(`SELECT id FROM providers WHERE kvk = ?`, in.ProviderKVK).Scan(&p)
@@ -248,7 +248,7 @@ func (s *Service) CreateToken(ctx context.Context, by Actor, email, name string)
 	secret := tokenPrefix + rand.Text()
 	sum := sha256.Sum256([]byte(secret))
 	t := Token{ID: uuid.Must(uuid.NewV7()), UserID: u.ID, Name: name, TokenHash: sum[:], CreatedAt: s.now()}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(ctx, s.db, func(tx *gorm.DB) error {
 		if err := tx.Create(&t).Error; err != nil {
 			return err
 		}
@@ -340,7 +340,7 @@ func (s *Service) SetRoles(ctx context.Context, by Actor, userID uuid.UUID, role
 	}
 	slices.Sort(set)
 	var u User
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(ctx, s.db, func(tx *gorm.DB) error {
 		var err error
 		if u, err = userByID(tx, userID); err != nil {
 			return err
@@ -385,7 +385,7 @@ func (s *Service) SetActive(ctx context.Context, by Actor, userID uuid.UUID, act
 		return User{}, fault.New(SelfDeactivation, "you cannot deactivate yourself")
 	}
 	var u User
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(ctx, s.db, func(tx *gorm.DB) error {
 		var err error
 		if u, err = userByID(tx, userID); err != nil {
 			return err
@@ -436,7 +436,7 @@ func (s *Service) ResetPassword(ctx context.Context, by Actor, userID uuid.UUID,
 	if err != nil {
 		return err
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return database.Transaction(ctx, s.db, func(tx *gorm.DB) error {
 		u, err := userByID(tx, userID)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package database
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -126,13 +127,14 @@ func IsUnavailable(err error) bool {
 }
 
 // Transaction runs fn in a transaction on g and retries it a few times when
-// PostgreSQL reports a serialization failure or deadlock. Within a Unit the
+// PostgreSQL reports a serialization failure or deadlock; opts (read-only,
+// an isolation level) are passed on. Within a Unit the
 // transaction is a savepoint, retried the same way: rolling back to it
 // releases the locks taken since.
-func Transaction(ctx context.Context, g *gorm.DB, fn func(tx *gorm.DB) error) error {
+func Transaction(ctx context.Context, g *gorm.DB, fn func(tx *gorm.DB) error, opts ...*sql.TxOptions) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = g.WithContext(ctx).Transaction(fn)
+		err = g.WithContext(ctx).Transaction(fn, opts...)
 		if !IsRetryable(err) {
 			return err
 		}
