@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -190,8 +189,6 @@ func billingFailure(err error) (int, bool) {
 	return problemFor(e.Code, "", nil).Status, true
 }
 
-var billingFieldIndex = regexp.MustCompile(`\[\d+\]$`)
-
 // billingErrors shows a domain error beside the input it names, in the
 // page's language where the code has a message (the domain's messages are
 // English); input turns the domain's field into the input's id. An error
@@ -215,7 +212,7 @@ func billingErrors(p basePage, err error, input func(string) string) formErrors 
 		return out
 	}
 	for _, f := range e.Fields {
-		id := input(billingFieldIndex.ReplaceAllString(f.Field, ""))
+		id := input(withoutIndex(f.Field))
 		if _, dup := out[id]; !dup {
 			out[id] = msg(f.Code, true)
 		}

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,7 +60,10 @@ func (s *Server) contractsFormErrors(p basePage, err error) formErrors {
 	out := formErrors{}
 	for _, f := range e.Fields {
 		// An evidence kind's error is shown beside the one input that holds them all.
-		field := evidenceKindIndex.ReplaceAllString(f.Field, ".evidence_kinds")
+		field := f.Field
+		if strings.HasSuffix(withoutIndex(field), ".evidence_kinds") {
+			field = withoutIndex(field)
+		}
 		if _, dup := out[field]; dup {
 			continue
 		}
@@ -73,8 +75,6 @@ func (s *Server) contractsFormErrors(p basePage, err error) formErrors {
 	}
 	return out
 }
-
-var evidenceKindIndex = regexp.MustCompile(`\.evidence_kinds\[\d+\]$`)
 
 // contractErrorMessage is the page's message for an error code, if it has one.
 func contractErrorMessage(p basePage, code string) (string, bool) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -207,8 +206,6 @@ func outcomesFailure(err error) (int, bool) {
 	return 0, false
 }
 
-var outcomesFieldIndex = regexp.MustCompile(`\[\d+\]$`)
-
 // outcomesErrors shows a domain error beside the input it names, in the
 // page's language where the code has a message (the domain's messages are
 // English). input turns the domain's field name into the input's id, for
@@ -237,7 +234,7 @@ func outcomesErrors(p basePage, err error, input func(string) string, orphan str
 		return out
 	}
 	for _, f := range e.Fields {
-		id := input(outcomesFieldIndex.ReplaceAllString(f.Field, ""))
+		id := input(withoutIndex(f.Field))
 		if _, dup := out[id]; !dup {
 			out[id] = msg(f.Code, true)
 		}

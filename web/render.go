@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -254,3 +255,12 @@ func fieldErrorList(errs formErrors) []fieldError {
 	}
 	return out
 }
+
+// fieldIndex matches a list index at the end of a field path, "[3]".
+var fieldIndex = regexp.MustCompile(`\[\d+\]$`)
+
+// withoutIndex is a field path without its last list index
+// ("products[0].milestones[2].evidence_kinds[1]" →
+// "products[0].milestones[2].evidence_kinds"): the name of the one input
+// that holds every item of that list.
+func withoutIndex(field string) string { return fieldIndex.ReplaceAllString(field, "") }
