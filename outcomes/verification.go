@@ -31,9 +31,8 @@ func (s *Service) approve(ctx context.Context, actor access.Actor, id uuid.UUID,
 		if err != nil {
 			return err
 		}
-		if err := mayVerify(actor, c); err != nil {
-			return err
-		}
+		// PlanApprove decides who may approve; the trajectory is locked
+		// first so that a final approval and a start or expiry cannot race.
 		t, err := lockTrajectory(ctx, tx, access.System("approval"), c.TrajectoryID)
 		if err != nil {
 			return err
