@@ -1,7 +1,9 @@
 package web
 
 import (
+	"errors"
 	"html"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +13,7 @@ import (
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/fault"
 	"github.com/euregio/tranche/internal/money"
+	"github.com/euregio/tranche/outcomes"
 	"github.com/euregio/tranche/pooling"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 )
@@ -260,14 +263,73 @@ func TestPagesNeverShowTheDomainsEnglish(t *testing.T) {
 		p := basePage{Lang: lang, loc: i18n.NewLocalizer(r.bundle, lang)}
 		whole := &fault.Error{Code: unknown, Detail: "the English detail"}
 		fields := fault.Invalid(fault.Field("amount", "some_code_without_a_message", "the English message"))
-		if got := (&Server{}).formErrorsOf(p, whole)[""]; got != p.T("error.invalid_form") || strings.Contains(got, "English") {
+		if got := fieldErrors(p, whole, errorPlace{})[""]; got != p.T("error.invalid_form") || strings.Contains(got, "English") {
 			t.Errorf("%s: error without fields shows %q", lang, got)
 		}
-		if got := (&Server{}).formErrorsOf(p, fields)["amount"]; got != p.T("error.invalid_value") || strings.Contains(got, "English") {
+		if got := fieldErrors(p, fields, errorPlace{})["amount"]; got != p.T("error.invalid_value") || strings.Contains(got, "English") {
 			t.Errorf("%s: field error shows %q", lang, got)
 		}
 		if got := localMessage(p, "invalid_amount", true); got == p.T("error.invalid_value") {
 			t.Errorf("%s: invalid_amount has no message of its own", lang)
+		}
+	}
+}
+
+// fieldErrors puts each message beside the input it is about, with the
+// area's own words first; formFailure's sorting says which errors come
+// back on the form at all. No database: values in, values out.
+func TestFieldErrorsPlacesEachMessage(t *testing.T) {
+	r, err := newRenderer("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := basePage{Lang: "en", loc: i18n.NewLocalizer(r.bundle, "en")}
+	conflict := fault.Define("test_rule_whole_form", fault.KindConflict, "A rule about the whole form")
+	cases := []struct {
+		name string
+		err  error
+		at   errorPlace
+		want formErrors
+	}{
+		{"a field keeps its name", fault.Invalid(fault.Field("name", "required", "x")), errorPlace{area: "pooling"},
+			formErrors{"name": p.T("pooling.error.required")}},
+		{"the area's field message comes first", fault.Invalid(fault.Field("roles", "required", "x")), errorPlace{area: "users"},
+			formErrors{"roles": p.T("users.error.roles.required")}},
+		{"another area's message before the generic one", fault.Invalid(fault.Field("x", "own_claim", "x")), errorPlace{area: "pooling"},
+			formErrors{"x": p.T("outcomes.error.own_claim")}},
+		{"no message anywhere: the generic one", fault.Invalid(fault.Field("x", "no_such_code_anywhere", "the English")), errorPlace{area: "billing"},
+			formErrors{"x": p.T("error.invalid_value")}},
+		{"prefixed drops the last index", fault.Invalid(fault.Field("files[3]", "too_long", "x")), errorPlace{area: "outcomes", input: prefixed("approve_")},
+			formErrors{"approve_files": p.T("outcomes.error.too_long")}},
+		{"suffixed for a row's form", fault.Invalid(fault.Field("reason", "required", "x")), errorPlace{area: "outcomes", input: suffixed("-42")},
+			formErrors{"reason-42": p.T("outcomes.error.required")}},
+		{"the first of two errors for one input", fault.Invalid(fault.Field("a", "required", "x"), fault.Field("a", "too_long", "y")), errorPlace{area: "outcomes"},
+			formErrors{"a": p.T("outcomes.error.required")}},
+		{"without fields: the top", &fault.Error{Code: conflict}, errorPlace{area: "pooling"},
+			formErrors{"": p.T("error.invalid_form")}},
+		{"without fields: beside the orphan's input", &fault.Error{Code: conflict}, errorPlace{area: "pooling", orphan: beside("amount")},
+			formErrors{"amount": p.T("error.invalid_form")}},
+		{"not a domain error: internal, at the top", errors.New("connection reset"), errorPlace{area: "pooling"},
+			formErrors{"": p.T("error.internal")}},
+	}
+	for _, c := range cases {
+		if got := fieldErrors(p, c.err, c.at); !maps.Equal(got, c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+		}
+	}
+	for _, want := range []string{p.T("pooling.error.required"), p.T("users.error.roles.required"), p.T("outcomes.error.own_claim")} {
+		if want == p.T("error.invalid_value") || strings.Contains(want, ".error.") {
+			t.Fatalf("the table's expected message %q is not a message of its own", want)
+		}
+	}
+
+	onForm := map[fault.Code]bool{
+		fault.InvalidInput: true, conflict: true, outcomes.EvidenceTooLarge: true, outcomes.OwnClaim: true,
+		fault.Forbidden: false, fault.NotFound: false, fault.MalformedInput: false, {Code: "unexpected", Kind: fault.KindInternal}: false,
+	}
+	for code, want := range onForm {
+		if got := onTheForm(code); got != want {
+			t.Errorf("onTheForm(%s) = %v, want %v", code.Code, got, want)
 		}
 	}
 }

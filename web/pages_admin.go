@@ -99,17 +99,15 @@ func (s *Server) createUser(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/admin/users")
 		return
 	}
-	if _, ok := fault.As(err); !ok {
-		s.pageError(c, err)
+	if _, ok := s.formFailure(c, err); !ok {
 		return
 	}
-	s.showUsers(c, http.StatusUnprocessableEntity, func(p *usersPage) {
+	s.showUsers(c, usersFormStatus, func(p *usersPage) {
 		p.Form.Email, p.Form.Name, p.Form.Provider, p.Form.Locale = in.Email, in.Name, in.ProviderKVK, in.Locale
 		for _, r := range roles {
 			p.Form.Roles[r] = true
 		}
-		p.Errors = localFormErrors(p.basePage, err, "users", usersErrorField,
-			"Min", access.MinPasswordLength, "Max", access.MaxPasswordLength)
+		p.Errors = fieldErrors(p.basePage, err, usersPlace(""))
 	})
 }
 
@@ -138,20 +136,11 @@ func (s *Server) userChanged(c *gin.Context, id uuid.UUID, err error, flash stri
 		c.Redirect(http.StatusSeeOther, "/admin/users")
 		return
 	}
-	if _, ok := fault.As(err); !ok || fault.HasCode(err, fault.Forbidden) || fault.HasCode(err, fault.NotFound) {
-		s.pageError(c, err)
+	if _, ok := s.formFailure(c, err); !ok {
 		return
 	}
-	s.showUsers(c, http.StatusUnprocessableEntity, func(p *usersPage) {
-		errs := localFormErrors(p.basePage, err, "users", usersErrorField,
-			"Min", access.MinPasswordLength, "Max", access.MaxPasswordLength)
-		p.Errors = formErrors{}
-		for field, msg := range errs {
-			if field != "" {
-				field += "-" + id.String()
-			}
-			p.Errors[field] = msg
-		}
+	s.showUsers(c, usersFormStatus, func(p *usersPage) {
+		p.Errors = fieldErrors(p.basePage, err, usersPlace("-"+id.String()))
 	})
 }
 
@@ -379,90 +368,24 @@ func (s *Server) auditCSV(c *gin.Context) {
 	})
 }
 
-// localFormErrors puts each error beside its field in the page's language,
-// never in the domain's English: the message of <area>.error.<field>.<code>,
-// else of <area>.error.<code>, else a generic "this value is not valid". An
-// error without fields goes beside the field onField names for its code (""
-// is the top of the form), with <area>.error.<code> or a generic message.
-// args fill the messages' templates.
-func localFormErrors(p basePage, err error, area string, onField func(code string) string, args ...any) formErrors {
-	e, ok := fault.As(err)
-	if !ok {
-		return formErrors{"": p.T("error.internal")}
-	}
-	lookup := func(keys ...string) (string, bool) {
-		for _, key := range keys {
-			if msg := p.T(key, args...); msg != key {
-				return msg, true
+// usersFormStatus is the status of the users page shown again with a
+// refused change: 422 whatever the refusal (the other forms answer the
+// error's own status, 409 for a conflict).
+const usersFormStatus = http.StatusUnprocessableEntity
+
+// usersPlace is where a user form shows its errors: beside its inputs,
+// whose ids end in suffix (each user's forms have the user's id); an error
+// without fields beside the input it is about, else at the top.
+func usersPlace(suffix string) errorPlace {
+	return errorPlace{area: "users", input: suffixed(suffix),
+		orphan: func(code string) string {
+			input := map[string]string{access.EmailTaken.Code: "email", access.ProviderUnknown.Code: "provider", access.OwnAdminRole.Code: "roles"}[code]
+			if input == "" {
+				return ""
 			}
-		}
-		return "", false
-	}
-	if len(e.Fields) == 0 {
-		msg, found := lookup(area + ".error." + e.Code.Code)
-		if !found {
-			msg = p.T("error.invalid_form")
-		}
-		return formErrors{onField(e.Code.Code): msg}
-	}
-	out := formErrors{}
-	for _, f := range e.Fields {
-		if _, dup := out[f.Field]; dup {
-			continue
-		}
-		msg, found := lookup(area+".error."+f.Field+"."+f.Code, area+".error."+f.Code)
-		if !found {
-			msg = p.T("error.invalid_value")
-		}
-		out[f.Field] = msg
-	}
-	return out
-}
-
-// usersErrorField is where a user form's error without fields is shown.
-func usersErrorField(code string) string {
-	return map[string]string{access.EmailTaken.Code: "email", access.ProviderUnknown.Code: "provider", access.OwnAdminRole.Code: "roles"}[code]
-}
-
-// errorAreas are the locale areas whose <area>.error.<code> messages a page
-// may show for a domain error of any capability.
-var errorAreas = []string{"contracts", "outcomes", "billing", "pooling", "users"}
-
-// localMessage is the page's message for an error code: the first area
-// that has one, else a generic text (a value, or the whole form). A page
-// never shows the domain's English message.
-func localMessage(p basePage, code string, field bool) string {
-	for _, area := range errorAreas {
-		key := area + ".error." + code
-		if msg := p.T(key); msg != key {
-			return msg
-		}
-	}
-	if field {
-		return p.T("error.invalid_value")
-	}
-	return p.T("error.invalid_form")
-}
-
-// formErrorsOf turns a domain error into messages beside the fields; an
-// error without fields is shown at the top of the form.
-func (s *Server) formErrorsOf(p basePage, err error) formErrors {
-	out := formErrors{}
-	e, ok := fault.As(err)
-	if !ok {
-		out[""] = p.T("error.internal")
-		return out
-	}
-	if len(e.Fields) == 0 {
-		out[""] = localMessage(p, e.Code.Code, false)
-		return out
-	}
-	for _, f := range e.Fields {
-		if _, dup := out[f.Field]; !dup {
-			out[f.Field] = localMessage(p, f.Code, true)
-		}
-	}
-	return out
+			return input + suffix
+		},
+		args: []any{"Min", access.MinPasswordLength, "Max", access.MaxPasswordLength}}
 }
 
 // pageError shows a domain error as a page with the fitting status.

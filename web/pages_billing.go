@@ -179,47 +179,6 @@ func (p billingBase) StateClass(st billing.RunState) string {
 	return ""
 }
 
-// billingFailure sorts an error from a form: input and state conflicts come
-// back on the page with their status; anything else is an error page.
-func billingFailure(err error) (int, bool) {
-	e, ok := fault.As(err)
-	if !ok || (e.Code.Kind != fault.KindInvalid && e.Code.Kind != fault.KindConflict) {
-		return 0, false
-	}
-	return problemFor(e.Code, "", nil).Status, true
-}
-
-// billingErrors shows a domain error beside the input it names, in the
-// page's language where the code has a message (the domain's messages are
-// English); input turns the domain's field into the input's id. An error
-// without a field goes to the top of the page.
-func billingErrors(p basePage, err error, input func(string) string) formErrors {
-	out := formErrors{}
-	e, ok := fault.As(err)
-	if !ok {
-		out[""] = p.T("error.internal")
-		return out
-	}
-	msg := func(code string, field bool) string {
-		key := "billing.error." + code
-		if m := p.T(key); m != key {
-			return m
-		}
-		return localMessage(p, code, field)
-	}
-	if len(e.Fields) == 0 {
-		out[""] = msg(e.Code.Code, false)
-		return out
-	}
-	for _, f := range e.Fields {
-		id := input(withoutIndex(f.Field))
-		if _, dup := out[id]; !dup {
-			out[id] = msg(f.Code, true)
-		}
-	}
-	return out
-}
-
 // ---- payment runs
 
 type paymentRunsPage struct {
@@ -327,14 +286,13 @@ func (s *Server) createPaymentRun(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/payment-runs/"+run.ID.String())
 		return
 	}
-	status, ok := billingFailure(err)
+	status, ok := s.formFailure(c, err)
 	if !ok {
-		s.pageError(c, err)
 		return
 	}
 	s.showPaymentRuns(c, status, func(p *paymentRunsPage) {
 		p.Form = form
-		p.Errors = billingErrors(p.basePage, err, func(f string) string { return f })
+		p.Errors = fieldErrors(p.basePage, err, errorPlace{area: "billing", input: withoutIndex})
 	})
 }
 
@@ -454,16 +412,15 @@ func (s *Server) paymentRunAction(action string) gin.HandlerFunc {
 			c.Redirect(http.StatusSeeOther, "/payment-runs/"+id.String())
 			return
 		}
-		status, ok := billingFailure(err)
+		status, ok := s.formFailure(c, err)
 		if !ok {
-			s.pageError(c, err)
 			return
 		}
 		s.showPaymentRun(c, status, func(p *paymentRunPage) {
 			for k, v := range kept {
 				p.Form[action+"_"+k] = v
 			}
-			p.Errors = billingErrors(p.basePage, err, func(f string) string { return action + "_" + f })
+			p.Errors = fieldErrors(p.basePage, err, errorPlace{area: "billing", input: prefixed(action + "_")})
 		})
 	}
 }

@@ -163,16 +163,15 @@ func (s *Server) claimAction(action string) gin.HandlerFunc {
 			c.Redirect(http.StatusSeeOther, "/claims/"+id.String())
 			return
 		}
-		status, ok := outcomesFailure(err)
+		status, ok := s.formFailure(c, err)
 		if !ok {
-			s.pageError(c, err)
 			return
 		}
 		s.showClaim(c, status, func(p *claimPage) {
 			for k, v := range kept {
 				p.Form[action+"_"+k] = v
 			}
-			p.Errors = outcomesErrors(p.basePage, err, func(f string) string { return action + "_" + f }, "")
+			p.Errors = fieldErrors(p.basePage, err, errorPlace{area: "outcomes", input: prefixed(action + "_")})
 		})
 	}
 }

@@ -43,55 +43,15 @@ const (
 	defaultMilestoneRows = 4
 )
 
-// contractsFormErrors shows a domain error beside the fields it names, in
-// the page's language where the code has a message of its own (the
-// domain's messages are English).
-func (s *Server) contractsFormErrors(p basePage, err error) formErrors {
-	e, ok := fault.As(err)
-	if !ok || len(e.Fields) == 0 {
-		out := s.formErrorsOf(p, err)
-		if ok {
-			if msg, found := contractErrorMessage(p, e.Code.Code); found {
-				out[""] = msg
-			}
-		}
-		return out
+// contractsPlace is where a contracts form shows its errors: beside the
+// fields they name (a schedule row's by its index), an evidence kind's
+// beside the one input that holds them all.
+var contractsPlace = errorPlace{area: "contracts", input: func(f string) string {
+	if strings.HasSuffix(withoutIndex(f), ".evidence_kinds") {
+		return withoutIndex(f)
 	}
-	out := formErrors{}
-	for _, f := range e.Fields {
-		// An evidence kind's error is shown beside the one input that holds them all.
-		field := f.Field
-		if strings.HasSuffix(withoutIndex(field), ".evidence_kinds") {
-			field = withoutIndex(field)
-		}
-		if _, dup := out[field]; dup {
-			continue
-		}
-		msg, found := contractErrorMessage(p, f.Code)
-		if !found {
-			msg = localMessage(p, f.Code, true)
-		}
-		out[field] = msg
-	}
-	return out
-}
-
-// contractErrorMessage is the page's message for an error code, if it has one.
-func contractErrorMessage(p basePage, code string) (string, bool) {
-	key := "contracts.error." + code
-	msg := p.T(key)
-	return msg, msg != key
-}
-
-// contractFormFailure sorts an error from a form's use case: a rule the input broke
-// comes back beside the fields with its status; anything else is an error page.
-func contractFormFailure(err error) (status int, ok bool) {
-	e, ok := fault.As(err)
-	if !ok || (e.Code.Kind != fault.KindInvalid && e.Code.Kind != fault.KindConflict) {
-		return 0, false
-	}
-	return problemFor(e.Code, "", nil).Status, true
-}
+	return f
+}}
 
 // contractsBase is what every contracts page embeds: the base page and the
 // ways these pages print statuses and percentages.
@@ -239,14 +199,13 @@ func (s *Server) saveProvider(c *gin.Context, editing *contracts.Provider) {
 		c.Redirect(http.StatusSeeOther, "/providers")
 		return
 	}
-	status, ok := contractFormFailure(err)
+	status, ok := s.formFailure(c, err)
 	if !ok {
-		s.pageError(c, err)
 		return
 	}
 	s.showProviders(c, status, func(p *providersPage) {
 		p.Editing, p.Form = editing, form
-		p.Errors = s.contractsFormErrors(p.basePage, err)
+		p.Errors = fieldErrors(p.basePage, err, contractsPlace)
 	})
 }
 
@@ -447,12 +406,10 @@ func (s *Server) amendContract(c *gin.Context, a access.Actor, id uuid.UUID) {
 	if err = errs.Err(); err == nil {
 		_, err = s.contracts.AmendContract(ctx, a, id, am)
 	}
-	if e, ok := fault.As(err); ok && (e.Code.Kind == fault.KindInvalid || len(e.Fields) > 0) {
-		s.renderContractPage(c, id, http.StatusUnprocessableEntity, &form, s.contractsFormErrors(s.contractsBase(c, "contracts.detail.title").basePage, err))
-		return
-	}
 	if err != nil {
-		s.pageError(c, err)
+		if status, ok := s.formFailure(c, err); ok {
+			s.renderContractPage(c, id, status, &form, fieldErrors(s.contractsBase(c, "contracts.detail.title").basePage, err, contractsPlace))
+		}
 		return
 	}
 	s.sessions.Put(ctx, "flash", "contracts.detail.amended")
@@ -714,7 +671,7 @@ func (s *Server) showContractForm(c *gin.Context, status int, form contractForm,
 		p.ShareTotal = total.String()
 	}
 	if err != nil {
-		p.Errors = s.contractsFormErrors(p.basePage, err)
+		p.Errors = fieldErrors(p.basePage, err, contractsPlace)
 	}
 	s.render(c, status, "contracts_new", p)
 }
@@ -756,9 +713,8 @@ func (s *Server) createContract(c *gin.Context) {
 			return
 		}
 	}
-	status, ok := contractFormFailure(err)
+	status, ok := s.formFailure(c, err)
 	if !ok {
-		s.pageError(c, err)
 		return
 	}
 	if len(form.Milestones) == 0 {

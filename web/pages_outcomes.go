@@ -2,14 +2,12 @@ package web
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/euregio/tranche/contracts"
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
-	"github.com/euregio/tranche/internal/fault"
 	"github.com/euregio/tranche/outcomes"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -183,70 +181,6 @@ func (p outcomesBase) FileSize(n int) string {
 
 // Today is today's date as a date input writes it, the upper bound of a claim date.
 func (p outcomesBase) Today() string { return time.Now().UTC().Format(time.DateOnly) }
-
-// failure sorts an error from a form's use case: a rule the input or the
-// object's state broke comes back on the form with its status; anything else
-// (not found, not allowed, internal) becomes an error page.
-func outcomesFailure(err error) (int, bool) {
-	e, ok := fault.As(err)
-	if !ok {
-		return 0, false
-	}
-	switch {
-	case e.Code.Kind == fault.KindInvalid, e.Code.Kind == fault.KindConflict, e.Code.Kind == fault.KindTooLarge,
-		e.Code.Code == outcomes.OwnClaim.Code:
-		return problemFor(e.Code, "", nil).Status, true
-	}
-	return 0, false
-}
-
-// outcomesErrors shows a domain error beside the input it names, in the
-// page's language where the code has a message (the domain's messages are
-// English). input turns the domain's field name into the input's id, for
-// pages with several forms; an error without a field goes to the top, or
-// beside the input named by orphan when that is not empty.
-func outcomesErrors(p basePage, err error, input func(string) string, orphan string) formErrors {
-	out := formErrors{}
-	e, ok := fault.As(err)
-	if !ok {
-		out[""] = p.T("error.internal")
-		return out
-	}
-	msg := func(code string, field bool) string {
-		key := "outcomes.error." + code
-		if m := p.T(key); m != key {
-			return m
-		}
-		return localMessage(p, code, field)
-	}
-	if len(e.Fields) == 0 {
-		field := orphan
-		if e.Code.Code == outcomes.BSNTaken.Code {
-			field = input("bsn")
-		}
-		out[field] = msg(e.Code.Code, false)
-		return out
-	}
-	for _, f := range e.Fields {
-		id := input(withoutIndex(f.Field))
-		if _, dup := out[id]; !dup {
-			out[id] = msg(f.Code, true)
-		}
-	}
-	return out
-}
-
-func outcomesSameField(f string) string { return f }
-
-// pathID reads the :id of a page's path; a malformed one is a page that does not exist.
-func (s *Server) pathID(c *gin.Context) (uuid.UUID, bool) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		s.renderError(c, http.StatusNotFound, "error.not_found")
-		return uuid.Nil, false
-	}
-	return id, true
-}
 
 // contractLabels names contracts by their reference for lists of trajectories.
 func (s *Server) contractLabels(ctx context.Context, a access.Actor) (map[uuid.UUID]string, error) {

@@ -100,14 +100,18 @@ func (s *Server) registerParticipant(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/participants/"+v.ID.String())
 		return
 	}
-	status, ok := outcomesFailure(err)
+	status, ok := s.formFailure(c, err)
 	if !ok {
-		s.pageError(c, err)
 		return
 	}
 	s.showParticipants(c, status, func(p *participantsPage) {
 		p.Form = form
-		p.Errors = outcomesErrors(p.basePage, err, outcomesSameField, "")
+		p.Errors = fieldErrors(p.basePage, err, errorPlace{area: "outcomes", input: withoutIndex, orphan: func(code string) string {
+			if code == outcomes.BSNTaken.Code {
+				return "bsn"
+			}
+			return ""
+		}})
 	})
 }
 
@@ -208,19 +212,18 @@ func (s *Server) referParticipant(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/participants/"+id.String())
 		return
 	}
-	status, ok := outcomesFailure(err)
+	status, ok := s.formFailure(c, err)
 	if !ok {
-		s.pageError(c, err)
 		return
 	}
 	s.showParticipant(c, status, func(p *participantPage) {
 		p.Form["offer"], p.Form["note"] = offer, note
 		// The contract and its product are one choice on the page.
-		p.Errors = outcomesErrors(p.basePage, err, func(f string) string {
-			if f == "contract_id" || f == "product_code" {
+		p.Errors = fieldErrors(p.basePage, err, errorPlace{area: "outcomes", input: func(f string) string {
+			if f = withoutIndex(f); f == "contract_id" || f == "product_code" {
 				return "offer"
 			}
 			return f
-		}, "offer")
+		}, orphan: beside("offer")})
 	})
 }

@@ -29,23 +29,6 @@ func (s *Server) registerPoolingPages(g *gin.RouterGroup) {
 	g.GET("/budgets/:id/report.csv", s.budgetReportCSV)
 }
 
-// poolingFormFailure sorts an error from a form: a rule the input broke is
-// shown beside the fields with its status; anything else is an error page.
-func poolingFormFailure(err error) (int, bool) {
-	e, ok := fault.As(err)
-	if !ok || (e.Code.Kind != fault.KindInvalid && e.Code.Kind != fault.KindConflict) {
-		return 0, false
-	}
-	return problemFor(e.Code, "", nil).Status, true
-}
-
-// poolingFormErrors puts each error beside its field in the page's
-// language (pooling.error.<code>); an error without fields goes on top, or
-// beside the field named by onField.
-func (s *Server) poolingFormErrors(p basePage, err error, onField string) formErrors {
-	return localFormErrors(p, err, "pooling", func(string) string { return onField })
-}
-
 // ---- funding streams
 
 // streamForm is the funding-stream form as typed.
@@ -178,14 +161,13 @@ func (s *Server) saveFundingStream(c *gin.Context, editing *pooling.FundingStrea
 		c.Redirect(http.StatusSeeOther, "/funding-streams")
 		return
 	}
-	status, ok := poolingFormFailure(err)
+	status, ok := s.formFailure(c, err)
 	if !ok {
-		s.pageError(c, err)
 		return
 	}
 	s.showFundingStreams(c, status, func(p *fundingStreamsPage) {
 		p.Editing, p.Form = editing, form
-		p.Errors = s.poolingFormErrors(p.basePage, err, "")
+		p.Errors = fieldErrors(p.basePage, err, errorPlace{area: "pooling"})
 	})
 }
 
@@ -226,14 +208,13 @@ func (s *Server) createBudget(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/budgets/"+b.ID.String())
 		return
 	}
-	status, ok := poolingFormFailure(err)
+	status, ok := s.formFailure(c, err)
 	if !ok {
-		s.pageError(c, err)
 		return
 	}
 	s.showBudgets(c, status, func(p *budgetsPage) {
 		p.Form = form
-		p.Errors = s.poolingFormErrors(p.basePage, err, "")
+		p.Errors = fieldErrors(p.basePage, err, errorPlace{area: "pooling"})
 	})
 }
 
@@ -320,15 +301,14 @@ func (s *Server) allocate(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/budgets/"+budgetID.String())
 		return
 	}
-	status, ok := poolingFormFailure(err)
+	status, ok := s.formFailure(c, err)
 	if !ok {
-		s.pageError(c, err)
 		return
 	}
 	s.showBudget(c, status, func(p *budgetPage) {
 		p.Form = form
 		// A rule about the allocation as a whole belongs beside the amount.
-		p.Errors = s.poolingFormErrors(p.basePage, err, "amount")
+		p.Errors = fieldErrors(p.basePage, err, errorPlace{area: "pooling", orphan: beside("amount")})
 	})
 }
 

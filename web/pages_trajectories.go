@@ -91,20 +91,19 @@ func (s *Server) declineTrajectory(c *gin.Context) {
 
 // referralFailed shows the referrals again with the error beside the row's input.
 func (s *Server) referralFailed(c *gin.Context, err error, id uuid.UUID, field, value string) {
-	status, ok := outcomesFailure(err)
+	status, ok := s.formFailure(c, err)
 	if !ok {
-		s.pageError(c, err)
 		return
 	}
 	suffix := "-" + id.String()
 	s.showReferrals(c, status, func(p *referralsPage) {
 		p.Form[field+suffix] = value
-		p.Errors = outcomesErrors(p.basePage, err, func(f string) string {
-			if f == "reason" {
+		p.Errors = fieldErrors(p.basePage, err, errorPlace{area: "outcomes", input: func(f string) string {
+			if f = withoutIndex(f); f == "reason" {
 				f = "decline_reason"
 			}
 			return f + suffix
-		}, "")
+		}})
 	})
 }
 
@@ -272,14 +271,13 @@ func (s *Server) terminateTrajectory(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/trajectories/"+id.String())
 		return
 	}
-	status, ok := outcomesFailure(err)
+	status, ok := s.formFailure(c, err)
 	if !ok {
-		s.pageError(c, err)
 		return
 	}
 	s.showTrajectory(c, status, func(p *trajectoryPage) {
 		p.Form["terminate_reason"] = reason
-		p.Errors = outcomesErrors(p.basePage, err, func(f string) string { return "terminate_" + f }, "")
+		p.Errors = fieldErrors(p.basePage, err, errorPlace{area: "outcomes", input: prefixed("terminate_")})
 	})
 }
 
@@ -324,9 +322,8 @@ func (s *Server) submitClaim(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/claims/"+created.ID.String())
 		return
 	}
-	status, ok := outcomesFailure(err)
+	status, ok := s.formFailure(c, err)
 	if !ok {
-		s.pageError(c, err)
 		return
 	}
 	suffix := "-" + code
@@ -334,11 +331,11 @@ func (s *Server) submitClaim(c *gin.Context) {
 		p.Form["achieved_on"+suffix], p.Form["note"+suffix] = achieved, note
 		// The trajectory and milestone are the form's own; an error about
 		// them is shown at the top.
-		p.Errors = outcomesErrors(p.basePage, err, func(f string) string {
-			if f == "trajectory_id" || f == "milestone_code" {
+		p.Errors = fieldErrors(p.basePage, err, errorPlace{area: "outcomes", input: func(f string) string {
+			if f = withoutIndex(f); f == "trajectory_id" || f == "milestone_code" {
 				return ""
 			}
 			return f + suffix
-		}, "")
+		}})
 	})
 }

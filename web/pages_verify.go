@@ -79,12 +79,11 @@ func (s *Server) importRegister(c *gin.Context) {
 		s.render(c, http.StatusOK, "outcomes_register", p)
 		return
 	}
-	status, ok := outcomesFailure(err)
+	status, ok := s.formFailure(c, err)
 	if !ok {
-		s.pageError(c, err)
 		return
 	}
-	p.Errors = outcomesErrors(p.basePage, err, func(string) string { return "file" }, "file")
+	p.Errors = fieldErrors(p.basePage, err, errorPlace{area: "outcomes", input: beside("file"), orphan: beside("file")})
 	s.render(c, status, "outcomes_register", p)
 }
 

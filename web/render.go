@@ -17,6 +17,7 @@ import (
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/money"
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/language"
@@ -264,3 +265,13 @@ var fieldIndex = regexp.MustCompile(`\[\d+\]$`)
 // "products[0].milestones[2].evidence_kinds"): the name of the one input
 // that holds every item of that list.
 func withoutIndex(field string) string { return fieldIndex.ReplaceAllString(field, "") }
+
+// pathID reads the :id of a page's path; a malformed one is a page that does not exist.
+func (s *Server) pathID(c *gin.Context) (uuid.UUID, bool) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		s.renderError(c, http.StatusNotFound, "error.not_found")
+		return uuid.Nil, false
+	}
+	return id, true
+}
