@@ -15,7 +15,8 @@ import (
 // leaves a chain that verifies; only an anchor kept outside the database
 // shows that they are gone.
 func TestAuditAnchorDetectsDeletedNewestEvents(t *testing.T) {
-	t.Setenv("DATABASE_URL", dbtest.URL(t))
+	t.Parallel()
+	setenv(t, "DATABASE_URL", dbtest.URL(t))
 	anchors := filepath.Join(t.TempDir(), "anchors.log")
 	if code, _, errOut := tranche(t, "", "audit", "anchor", "--append", anchors); code != 1 || !strings.Contains(errOut, "empty") {
 		t.Fatalf("anchor of an empty trail = %d %q, want 1 saying it is empty", code, errOut)
@@ -87,7 +88,8 @@ func TestAuditAnchorDetectsDeletedNewestEvents(t *testing.T) {
 // otherwise moved on) behind the application's back has no event for that
 // step, and the coverage check says so.
 func TestAuditCoverageIncludesPaymentRunSteps(t *testing.T) {
-	t.Setenv("DATABASE_URL", dbtest.URL(t))
+	t.Parallel()
+	setenv(t, "DATABASE_URL", dbtest.URL(t))
 	if code, out, errOut := tranche(t, "", "demo"); code != 0 {
 		t.Fatalf("demo = %d\n%s\n%s", code, out, errOut)
 	}

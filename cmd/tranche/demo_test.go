@@ -8,7 +8,8 @@ import (
 )
 
 func TestDemoLoadsOnceAndPassesCheck(t *testing.T) {
-	t.Setenv("DATABASE_URL", dbtest.URL(t))
+	t.Parallel()
+	setenv(t, "DATABASE_URL", dbtest.URL(t))
 	code, out, errOut := tranche(t, "", "demo")
 	if code != 0 || !strings.Contains(out, "250 participants") || !strings.Contains(out, "toetsing@enschede.example") || !strings.Contains(out, demoPassword) {
 		t.Fatalf("demo = %d\n%s\n%s", code, out, errOut)

@@ -12,7 +12,8 @@ import (
 // evidence file changed in SQL behind the guards (as a superuser could) make
 // `tranche check` fail, naming each file by id and quoting none of them.
 func TestCheckRecomputesStoredFileHashes(t *testing.T) {
-	t.Setenv("DATABASE_URL", dbtest.URL(t))
+	t.Parallel()
+	setenv(t, "DATABASE_URL", dbtest.URL(t))
 	if code, out, errOut := tranche(t, "", "demo"); code != 0 {
 		t.Fatalf("demo = %d\n%s\n%s", code, out, errOut)
 	}

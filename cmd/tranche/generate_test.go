@@ -44,7 +44,8 @@ func fingerprint(t *testing.T, db *gorm.DB) map[string]string {
 }
 
 func TestGenerateIsDeterministicAndPassesCheck(t *testing.T) {
-	t.Setenv("DATABASE_URL", dbtest.URL(t))
+	t.Parallel()
+	setenv(t, "DATABASE_URL", dbtest.URL(t))
 	code, out, errOut := tranche(t, "", "generate", "--participants", "300", "--seed", "11", "--batch", "120")
 	if code != 0 || !strings.Contains(out, "300 participants") || !strings.Contains(errOut, "batch 3/3") {
 		t.Fatalf("generate = %d\n%s\n%s", code, out, errOut)
@@ -127,6 +128,7 @@ func TestGenerateIsDeterministicAndPassesCheck(t *testing.T) {
 }
 
 func TestGenerateRefusesBadFlags(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"--participants", "0"}, {"--participants", "2000000"}, {"--batch", "0"}, {"--year", "1999"}} {
 		code, _, errOut := tranche(t, "", append([]string{"generate"}, args...)...)
 		if code != 2 || !strings.Contains(errOut, "--participants must lie") {

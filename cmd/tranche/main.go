@@ -41,9 +41,11 @@ var commands = []command{
 	{"health", "ask a running Tranche whether it is ready (for container healthchecks)", runHealth},
 }
 
-// env is what every command shares: the configuration, the log and the
-// streams (so that tests can run commands in process).
+// env is what every command shares: the configuration, the log, the
+// streams and the environment's variables (so that tests can run commands
+// in process, side by side, each with its own).
 type env struct {
+	getenv         func(name string) string
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	log            *slog.Logger
@@ -55,24 +57,26 @@ type env struct {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(run(ctx, os.Getenv, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // errUsage marks an error whose message already told the user what to do.
 var errUsage = errors.New("usage")
 
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// run runs the command args name, reading the environment's variables
+// through getenv (os.Getenv, or a test's own).
+func run(ctx context.Context, getenv func(string) string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	level := slog.LevelInfo
-	if strings.EqualFold(os.Getenv("TRANCHE_LOG_LEVEL"), "debug") {
+	if strings.EqualFold(getenv("TRANCHE_LOG_LEVEL"), "debug") {
 		level = slog.LevelDebug
 	}
 	e := &env{
-		stdin: stdin, stdout: stdout, stderr: stderr,
-		log:         slog.New(database.RedactErrors(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))),
-		databaseURL: os.Getenv("DATABASE_URL"),
-		migrateURL:  os.Getenv("TRANCHE_MIGRATE_URL"),
-		dataDir:     envOr("TRANCHE_DATA", "./data"),
+		getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr,
+		log: slog.New(database.RedactErrors(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))),
 	}
+	e.databaseURL = getenv("DATABASE_URL")
+	e.migrateURL = getenv("TRANCHE_MIGRATE_URL")
+	e.dataDir = e.setting("TRANCHE_DATA", "./data")
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
 		if len(args) == 0 {
@@ -123,8 +127,9 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "TRANCHE_LOG_LEVEL. See README.md.")
 }
 
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
+// setting is the environment's variable name, or def when it is unset or empty.
+func (e *env) setting(name, def string) string {
+	if v := e.getenv(name); v != "" {
 		return v
 	}
 	return def

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/euregio/tranche/internal/database/dbtest"
@@ -11,15 +13,44 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-// tranche runs a command in process and returns its exit code and output.
+// tranche runs a command in process, with the test's environment (setenv),
+// and returns its exit code and output.
 func tranche(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	code := run(context.Background(), getenvOf(t), args, strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
+// testEnvs holds each test's own environment variables for the commands it
+// runs in process: unlike t.Setenv, which changes the process's, they let
+// the tests run in parallel.
+var testEnvs sync.Map // *testing.T → *sync.Map of name → value
+
+// setenv sets a variable of the test's environment; an empty value hides
+// the process's variable of that name.
+func setenv(t *testing.T, name, value string) {
+	vars, loaded := testEnvs.LoadOrStore(t, &sync.Map{})
+	if !loaded {
+		t.Cleanup(func() { testEnvs.Delete(t) })
+	}
+	vars.(*sync.Map).Store(name, value)
+}
+
+// getenvOf reads the test's environment, then the process's.
+func getenvOf(t *testing.T) func(string) string {
+	return func(name string) string {
+		if vars, ok := testEnvs.Load(t); ok {
+			if v, ok := vars.(*sync.Map).Load(name); ok {
+				return v.(string)
+			}
+		}
+		return os.Getenv(name)
+	}
+}
+
 func TestEveryCommandHasHelp(t *testing.T) {
+	t.Parallel()
 	code, out, _ := tranche(t, "", "--help")
 	if code != 0 || !strings.Contains(out, "Commands:") {
 		t.Fatalf("tranche --help = %d %q", code, out)
@@ -49,7 +80,8 @@ func TestEveryCommandHasHelp(t *testing.T) {
 }
 
 func TestUserTokenCheckAndTampering(t *testing.T) {
-	t.Setenv("DATABASE_URL", dbtest.URL(t))
+	t.Parallel()
+	setenv(t, "DATABASE_URL", dbtest.URL(t))
 
 	code, out, errOut := tranche(t, "", "migrate", "status")
 	if code != 0 || !strings.Contains(out, "applied") || strings.Contains(out, "pending") {
@@ -103,7 +135,8 @@ func TestUserTokenCheckAndTampering(t *testing.T) {
 }
 
 func TestCheckNoticesDisabledGuard(t *testing.T) {
-	t.Setenv("DATABASE_URL", dbtest.URL(t))
+	t.Parallel()
+	setenv(t, "DATABASE_URL", dbtest.URL(t))
 	db := openTestDB(t)
 	if err := db.Exec(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`).Error; err != nil {
 		t.Fatal(err)

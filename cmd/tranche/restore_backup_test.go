@@ -25,13 +25,14 @@ import (
 // fresh database; the copy passes tranche check, and gives the same budget
 // reports and the same latest audit hash as the original.
 func TestBackupAndRestore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	bin, err := database.FindBinaries()
 	if err != nil {
 		t.Fatal(err)
 	}
 	origURL := dbtest.URL(t)
-	t.Setenv("DATABASE_URL", origURL)
+	setenv(t, "DATABASE_URL", origURL)
 	if code, out, errOut := tranche(t, "", "demo"); code != 0 {
 		t.Fatalf("demo = %d\n%s\n%s", code, out, errOut)
 	}
@@ -65,7 +66,7 @@ func TestBackupAndRestore(t *testing.T) {
 	copyURL := withDatabase(t, dbtest.ServerURL(), copyName)
 	pgTool(t, filepath.Join(bin, "pg_restore"), "--no-owner", "--exit-on-error", "--dbname", copyURL, dump)
 
-	t.Setenv("DATABASE_URL", copyURL)
+	setenv(t, "DATABASE_URL", copyURL)
 	code, out, errOut := tranche(t, "", "check")
 	if code != 0 || !strings.Contains(out, "checks passed") {
 		t.Fatalf("check on the restored copy = %d\n%s\n%s", code, out, errOut)

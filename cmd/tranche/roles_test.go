@@ -17,9 +17,10 @@ import (
 // gives the application its rights, and the everyday commands work as the
 // application.
 func TestMigrateGrantsTheApplicationRole(t *testing.T) {
+	t.Parallel()
 	ownerURL, appURL := dbtest.URLs(t)
-	t.Setenv("DATABASE_URL", appURL)
-	t.Setenv("TRANCHE_MIGRATE_URL", ownerURL)
+	setenv(t, "DATABASE_URL", appURL)
+	setenv(t, "TRANCHE_MIGRATE_URL", ownerURL)
 	owner := openOwner(t, ownerURL)
 	if _, err := owner.Exec(context.Background(), `REVOKE ALL ON ALL TABLES IN SCHEMA public FROM `+dbtest.AppRole); err != nil {
 		t.Fatal(err)
@@ -64,14 +65,15 @@ func openOwner(t *testing.T, url string) *pgx.Conn {
 // and the commands as tranche_app, which can neither alter a table nor
 // switch off a guard nor change the ledger.
 func TestPrivatePostgresRunsTheApplicationAsItsOwnRole(t *testing.T) {
-	t.Setenv("DATABASE_URL", "")
-	t.Setenv("TRANCHE_MIGRATE_URL", "")
+	t.Parallel()
+	setenv(t, "DATABASE_URL", "")
+	setenv(t, "TRANCHE_MIGRATE_URL", "")
 	dir, err := os.MkdirTemp("", "tr-roles-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	t.Setenv("TRANCHE_DATA", dir)
+	setenv(t, "TRANCHE_DATA", dir)
 	// The test holds the server, so that it outlives the commands.
 	cluster, err := database.NewCluster(dir, nil)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +21,7 @@ import (
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", "serve [--addr :8080] [--no-migrate]")
-	addr := fs.String("addr", envOr("TRANCHE_ADDR", ":8080"), "address to listen on (env TRANCHE_ADDR)")
+	addr := fs.String("addr", e.setting("TRANCHE_ADDR", ":8080"), "address to listen on (env TRANCHE_ADDR)")
 	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations at start")
 	withDemo := fs.Bool("demo", false, "load the demo scenario first when the database is empty (see tranche demo)")
 	if err := parseFlags(fs, args); err != nil {
@@ -66,13 +65,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			e.log.Info("the database holds data; the demo is not loaded again")
 		}
 	}
-	proxies, err := web.ParseTrustedProxies(os.Getenv("TRANCHE_TRUSTED_PROXIES"))
+	proxies, err := web.ParseTrustedProxies(e.getenv("TRANCHE_TRUSTED_PROXIES"))
 	if err != nil {
 		return fmt.Errorf("TRANCHE_TRUSTED_PROXIES: %w", err)
 	}
 	srv, err := web.New(web.Config{
-		SecureCookies:  strings.EqualFold(os.Getenv("TRANCHE_SECURE_COOKIES"), "true"),
-		Municipality:   os.Getenv("TRANCHE_MUNICIPALITY"),
+		SecureCookies:  strings.EqualFold(e.getenv("TRANCHE_SECURE_COOKIES"), "true"),
+		Municipality:   e.getenv("TRANCHE_MUNICIPALITY"),
 		TrustedProxies: proxies,
 	}, db, e.log)
 	if err != nil {

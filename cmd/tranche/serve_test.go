@@ -35,15 +35,16 @@ func (l *lockedBuffer) String() string {
 // The start log names the address really listened on: port 0 asks for any
 // free port, and the log must give the one the server got.
 func TestServeLogsTheAddressListenedOn(t *testing.T) {
+	t.Parallel()
 	ownerURL, appURL := dbtest.URLs(t)
-	t.Setenv("DATABASE_URL", appURL)
-	t.Setenv("TRANCHE_MIGRATE_URL", ownerURL)
+	setenv(t, "DATABASE_URL", appURL)
+	setenv(t, "TRANCHE_MIGRATE_URL", ownerURL)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var errb lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, strings.NewReader(""), &bytes.Buffer{}, &errb)
+		done <- run(ctx, getenvOf(t), []string{"serve", "--addr", "127.0.0.1:0"}, strings.NewReader(""), &bytes.Buffer{}, &errb)
 	}()
 	var listening struct{ Addr, URL string }
 	for listening.Addr == "" {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/euregio/tranche/internal/database"
@@ -12,7 +11,7 @@ import (
 // openTestDB connects to the test's DATABASE_URL directly, for tampering.
 func openTestDB(t *testing.T) *gorm.DB {
 	t.Helper()
-	db, err := database.Open(context.Background(), os.Getenv("DATABASE_URL"), nil)
+	db, err := database.Open(context.Background(), getenvOf(t)("DATABASE_URL"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
