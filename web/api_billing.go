@@ -213,6 +213,15 @@ func parseRunStates(s string) ([]billing.RunState, error) {
 	return out, nil
 }
 
+// parseRunPeriod reads a payment run's period, both days required; the
+// error names every field that cannot be read.
+func parseRunPeriod(start, end string) (time.Time, time.Time, error) {
+	var errs fault.Fields
+	s := parseDate(&errs, "period_start", start, true)
+	e := parseDate(&errs, "period_end", end, true)
+	return s, e, errs.Err()
+}
+
 // --- inputs and outputs ---
 
 type createRunInput struct {
@@ -317,10 +326,8 @@ func createPaymentRunOp() huma.Operation {
 }
 
 func (s *Server) handleCreatePaymentRun(ctx context.Context, in *createRunInput) (*createRunOutput, error) {
-	var errs fault.Fields
-	start := parseDate(&errs, "period_start", in.Body.PeriodStart, true)
-	end := parseDate(&errs, "period_end", in.Body.PeriodEnd, true)
-	if err := errs.Err(); err != nil {
+	start, end, err := parseRunPeriod(in.Body.PeriodStart, in.Body.PeriodEnd)
+	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
 	d, err := s.billing.CreateRun(ctx, actorFrom(ctx), start, end)

@@ -99,6 +99,19 @@ func allocationBody(a pooling.Allocation) AllocationBody {
 		ReportingCode: a.ReportingCode, Amount: money.String(a.Amount), TransactionID: a.TransactionID, CreatedAt: a.CreatedAt}
 }
 
+// parseFundingStreamID reads the stream an allocation draws from; empty is
+// the zero id, which pooling refuses with its own code.
+func parseFundingStreamID(s string) (uuid.UUID, error) {
+	if s == "" {
+		return uuid.Nil, nil
+	}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, fault.Invalid(fault.Field("funding_stream_id", "not_an_id", "not a funding stream id"))
+	}
+	return id, nil
+}
+
 type allocationInputBody struct {
 	FundingStreamID string `json:"funding_stream_id,omitempty" doc:"The stream to allocate from."`
 	Amount          string `json:"amount,omitempty" doc:"Euro (\"10000.00\")."`
@@ -327,13 +340,9 @@ func (s *Server) handleGetBudget(ctx context.Context, in *idPath) (*budgetOutput
 }
 
 func (s *Server) handleAllocate(ctx context.Context, in *allocationInput) (*allocationOutput, error) {
-	var streamID uuid.UUID
-	if in.Body.FundingStreamID != "" {
-		id, err := uuid.Parse(in.Body.FundingStreamID)
-		if err != nil {
-			return nil, s.fail(ctx, fault.Invalid(fault.Field("funding_stream_id", "not_an_id", "not a funding stream id")))
-		}
-		streamID = id
+	streamID, err := parseFundingStreamID(in.Body.FundingStreamID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
 	}
 	a, err := s.pooling.Allocate(ctx, actorFrom(ctx), pooling.AllocateInput{BudgetID: in.ID, FundingStreamID: streamID, Amount: in.Body.Amount})
 	if err != nil {
