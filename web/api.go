@@ -103,6 +103,28 @@ func op(method, path, id, summary string, tags ...string) huma.Operation {
 	return o
 }
 
+// apiRoute registers one operation; every register*API function is a table
+// of them, in the order the operations are registered.
+type apiRoute func(huma.API)
+
+// route pairs an operation with its handler, a method of *Server.
+func route[I, O any](o huma.Operation, h func(context.Context, *I) (*O, error)) apiRoute {
+	return func(api huma.API) { huma.Register(api, o, h) }
+}
+
+// registerRoutes registers a table of routes in order.
+func registerRoutes(api huma.API, routes ...apiRoute) {
+	for _, r := range routes {
+		r(api)
+	}
+}
+
+// created is o answering 201 Created.
+func created(o huma.Operation) huma.Operation {
+	o.DefaultStatus = http.StatusCreated
+	return o
+}
+
 // ListParams are the query parameters of every list.
 type ListParams struct {
 	Limit  int    `query:"limit" minimum:"1" maximum:"500" doc:"Items per page (default 50)."`
@@ -146,51 +168,54 @@ type auditListOutput struct {
 }
 
 func (s *Server) registerCoreAPI(api huma.API) {
-	huma.Register(api, op(http.MethodGet, "/api/v1/me", "get-me", "Who the token acts as", "Access"),
-		func(ctx context.Context, _ *struct{}) (*meOutput, error) {
-			a := actorFrom(ctx)
-			out := &meOutput{}
-			id := a.UserID
-			out.Body.UserID, out.Body.Email, out.Body.ProviderID = &id, a.Email, a.ProviderID
-			for _, r := range a.Roles {
-				out.Body.Roles = append(out.Body.Roles, string(r))
-			}
-			return out, nil
-		})
+	registerRoutes(api,
+		route(op(http.MethodGet, "/api/v1/me", "get-me", "Who the token acts as", "Access"), s.handleGetMe),
+		route(op(http.MethodGet, "/api/v1/audit-events", "list-audit-events", "The audit trail", "Audit"), s.handleListAuditEvents),
+	)
+}
 
-	huma.Register(api, op(http.MethodGet, "/api/v1/audit-events", "list-audit-events", "The audit trail", "Audit"),
-		func(ctx context.Context, in *auditListInput) (*auditListOutput, error) {
-			a := actorFrom(ctx)
-			if err := a.Require(access.ReadAudit); err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			f := audit.Filter{AfterSeq: in.ListAfter, Limit: in.Limit, Action: in.Action, Since: in.Since}
-			if in.Entity != "" {
-				f.EntityType, f.EntityID, _ = strings.Cut(in.Entity, "/")
-			}
-			if in.Actor != "" {
-				id, err := uuid.Parse(in.Actor)
-				if err != nil {
-					return nil, s.fail(ctx, fault.Invalid(fault.Field("actor", "invalid_uuid", "actor must be a user id")))
-				}
-				f.ActorID = &id
-			}
-			entries, err := audit.List(ctx, s.db.Gorm, f)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			out := &auditListOutput{}
-			out.Body.Items = entries
-			if out.Body.Items == nil {
-				out.Body.Items = []audit.Entry{}
-			}
-			limit := f.Limit
-			if limit <= 0 || limit > 1000 {
-				limit = 100
-			}
-			if len(entries) == limit {
-				out.Body.NextAfter = entries[len(entries)-1].Seq
-			}
-			return out, nil
-		})
+func (s *Server) handleGetMe(ctx context.Context, _ *struct{}) (*meOutput, error) {
+	a := actorFrom(ctx)
+	out := &meOutput{}
+	id := a.UserID
+	out.Body.UserID, out.Body.Email, out.Body.ProviderID = &id, a.Email, a.ProviderID
+	for _, r := range a.Roles {
+		out.Body.Roles = append(out.Body.Roles, string(r))
+	}
+	return out, nil
+}
+
+func (s *Server) handleListAuditEvents(ctx context.Context, in *auditListInput) (*auditListOutput, error) {
+	a := actorFrom(ctx)
+	if err := a.Require(access.ReadAudit); err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	f := audit.Filter{AfterSeq: in.ListAfter, Limit: in.Limit, Action: in.Action, Since: in.Since}
+	if in.Entity != "" {
+		f.EntityType, f.EntityID, _ = strings.Cut(in.Entity, "/")
+	}
+	if in.Actor != "" {
+		id, err := uuid.Parse(in.Actor)
+		if err != nil {
+			return nil, s.fail(ctx, fault.Invalid(fault.Field("actor", "invalid_uuid", "actor must be a user id")))
+		}
+		f.ActorID = &id
+	}
+	entries, err := audit.List(ctx, s.db.Gorm, f)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out := &auditListOutput{}
+	out.Body.Items = entries
+	if out.Body.Items == nil {
+		out.Body.Items = []audit.Entry{}
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	if len(entries) == limit {
+		out.Body.NextAfter = entries[len(entries)-1].Seq
+	}
+	return out, nil
 }

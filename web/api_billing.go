@@ -213,6 +213,15 @@ func parseRunStates(s string) ([]billing.RunState, error) {
 	return out, nil
 }
 
+// parseRunPeriod reads a payment run's period, both days required; the
+// error names every field that cannot be read.
+func parseRunPeriod(start, end string) (time.Time, time.Time, error) {
+	var errs fault.Fields
+	s := parseDate(&errs, "period_start", start, true)
+	e := parseDate(&errs, "period_end", end, true)
+	return s, e, errs.Err()
+}
+
 // --- inputs and outputs ---
 
 type createRunInput struct {
@@ -275,158 +284,182 @@ func downloadOp(path, id, summary, contentType string) huma.Operation {
 }
 
 func (s *Server) registerBillingAPI(api huma.API) {
-	o := op(http.MethodPost, "/api/v1/payment-runs", "create-payment-run",
-		"Create a payment run for a period (finance)", "Payment runs")
+	registerRoutes(api,
+		route(createPaymentRunOp(), s.handleCreatePaymentRun),
+		route(op(http.MethodGet, "/api/v1/payment-runs", "list-payment-runs", "List payment runs (finance, auditor)", "Payment runs"),
+			s.handleListPaymentRuns),
+		route(op(http.MethodGet, "/api/v1/payment-runs/{id}", "get-payment-run",
+			"Get a payment run with its statements, lines, funding and PDF progress (finance, auditor)", "Payment runs"),
+			s.handleGetPaymentRun),
+		runAction(s, "approve", "Approve a draft (finance, not its creator): numbers the statements and starts making their PDFs",
+			s.handleApprovePaymentRun),
+		runAction(s, "export", "Export an approved run (finance): writes the SEPA file and the journal",
+			s.handleExportPaymentRun),
+		runAction(s, "confirm", "Confirm an exported run after the bank executed it (finance): the claims become paid; repeating changes nothing",
+			s.handleConfirmPaymentRun),
+		runAction(s, "cancel", "Cancel a draft (finance): its claims are free for a later run",
+			s.handleCancelPaymentRun),
+		route(downloadOp("/api/v1/payment-runs/{id}/sepa.xml", "get-payment-run-sepa",
+			"The run's SEPA credit-transfer file, pain.001 (finance, auditor)", "application/xml"),
+			s.handleGetPaymentRunSEPA),
+		route(downloadOp("/api/v1/payment-runs/{id}/journal.csv", "get-payment-run-journal",
+			"The run's journal for the municipal ledger, CSV (finance, auditor)", "text/csv"),
+			s.handleGetPaymentRunJournal),
+		route(op(http.MethodGet, "/api/v1/payment-runs/{id}/statements", "list-payment-run-statements",
+			"The run's statements, without their lines (finance, auditor)", "Payment runs"),
+			s.handleListPaymentRunStatements),
+		route(op(http.MethodGet, "/api/v1/statements", "list-statements",
+			"List statements (finance, auditor: all; a provider: its own, once approved)", "Statements"),
+			s.handleListStatements),
+		route(s.getStatementOp(), s.handleGetStatement),
+		documentStatementPDF,
+	)
+}
+
+func createPaymentRunOp() huma.Operation {
+	o := created(op(http.MethodPost, "/api/v1/payment-runs", "create-payment-run",
+		"Create a payment run for a period (finance)", "Payment runs"))
 	o.Description = "Gathers every approved, unpaid claim decided up to the period's last day and every open clawback into a draft " +
 		"with one statement per provider (201 Created). While a draft for the same period exists, that draft is returned " +
 		"instead with 200 OK: creating is idempotent. Nothing to pay answers 409 payment_run_empty."
-	o.DefaultStatus = http.StatusCreated
-	huma.Register(api, o, func(ctx context.Context, in *createRunInput) (*createRunOutput, error) {
-		var errs fault.Fields
-		start, err := dateParam("period_start", in.Body.PeriodStart, true)
-		if e, ok := fault.As(err); ok {
-			errs = append(errs, e.Fields...)
-		}
-		end, err := dateParam("period_end", in.Body.PeriodEnd, true)
-		if e, ok := fault.As(err); ok {
-			errs = append(errs, e.Fields...)
-		}
-		if err := errs.Err(); err != nil {
-			return nil, s.fail(ctx, err)
-		}
-		d, err := s.billing.CreateRun(ctx, actorFrom(ctx), start, end)
+	return o
+}
+
+func (s *Server) handleCreatePaymentRun(ctx context.Context, in *createRunInput) (*createRunOutput, error) {
+	start, end, err := parseRunPeriod(in.Body.PeriodStart, in.Body.PeriodEnd)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	d, err := s.billing.CreateRun(ctx, actorFrom(ctx), start, end)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out := &createRunOutput{Status: http.StatusOK, Body: runDetailBody(d, nil)}
+	if d.Created {
+		out.Status = http.StatusCreated
+	}
+	return out, nil
+}
+
+func (s *Server) handleListPaymentRuns(ctx context.Context, in *runListInput) (*runsOutput, error) {
+	page, err := in.Page()
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	states, err := parseRunStates(in.State)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	rows, next, err := s.billing.ListRuns(ctx, actorFrom(ctx), billing.RunFilter{States: states, Page: page})
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out := &runsOutput{Body: ListBody[PaymentRunBody]{Items: make([]PaymentRunBody, 0, len(rows)), NextCursor: next}}
+	for _, r := range rows {
+		out.Body.Items = append(out.Body.Items, paymentRunBody(r))
+	}
+	return out, nil
+}
+
+func (s *Server) handleGetPaymentRun(ctx context.Context, in *idPath) (*runOutput, error) {
+	d, err := s.billing.GetRun(ctx, actorFrom(ctx), in.ID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	var pdfs *PDFProgressBody
+	if pdfsDue(d.State) {
+		done, total, err := s.statementPDFProgress(ctx, in.ID)
 		if err != nil {
 			return nil, s.fail(ctx, err)
 		}
-		out := &createRunOutput{Status: http.StatusOK, Body: runDetailBody(d, nil)}
-		if d.Created {
-			out.Status = http.StatusCreated
-		}
-		return out, nil
-	})
-	huma.Register(api, op(http.MethodGet, "/api/v1/payment-runs", "list-payment-runs", "List payment runs (finance, auditor)", "Payment runs"),
-		func(ctx context.Context, in *runListInput) (*runsOutput, error) {
-			page, err := in.Page()
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			states, err := parseRunStates(in.State)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			rows, next, err := s.billing.ListRuns(ctx, actorFrom(ctx), billing.RunFilter{States: states, Page: page})
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			out := &runsOutput{Body: ListBody[PaymentRunBody]{Items: make([]PaymentRunBody, 0, len(rows)), NextCursor: next}}
-			for _, r := range rows {
-				out.Body.Items = append(out.Body.Items, paymentRunBody(r))
-			}
-			return out, nil
-		})
-	huma.Register(api, op(http.MethodGet, "/api/v1/payment-runs/{id}", "get-payment-run",
-		"Get a payment run with its statements, lines, funding and PDF progress (finance, auditor)", "Payment runs"),
-		func(ctx context.Context, in *idPath) (*runOutput, error) {
-			d, err := s.billing.GetRun(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			var pdfs *PDFProgressBody
-			if pdfsDue(d.State) {
-				done, total, err := s.statementPDFProgress(ctx, in.ID)
-				if err != nil {
-					return nil, s.fail(ctx, err)
-				}
-				pdfs = &PDFProgressBody{Done: done, Total: total, Ready: done >= total}
-			}
-			return &runOutput{Body: runDetailBody(d, pdfs)}, nil
-		})
-	runAction(s, api, "approve", "Approve a draft (finance, not its creator): numbers the statements and starts making their PDFs",
-		func(ctx context.Context, in *idPath) (billing.Run, error) {
-			r, err := s.billing.ApproveRun(ctx, actorFrom(ctx), in.ID)
-			if err == nil {
-				// Under an Idempotency-Key the approval commits after this
-				// returns; the job must see it.
-				database.AfterCommit(ctx, func() { s.startStatementPDFs(ctx, r.ID) })
-			}
-			return r, err
-		})
-	runAction(s, api, "export", "Export an approved run (finance): writes the SEPA file and the journal",
-		func(ctx context.Context, in *idPath) (billing.Run, error) {
-			return s.billing.ExportRun(ctx, actorFrom(ctx), in.ID)
-		})
-	runAction(s, api, "confirm", "Confirm an exported run after the bank executed it (finance): the claims become paid; repeating changes nothing",
-		func(ctx context.Context, in *idPath) (billing.Run, error) {
-			return s.billing.ConfirmRun(ctx, actorFrom(ctx), in.ID)
-		})
-	runAction(s, api, "cancel", "Cancel a draft (finance): its claims are free for a later run",
-		func(ctx context.Context, in *cancelRunInput) (billing.Run, error) {
-			return s.billing.CancelRun(ctx, actorFrom(ctx), in.ID, in.Body.Reason)
-		})
-	huma.Register(api, downloadOp("/api/v1/payment-runs/{id}/sepa.xml", "get-payment-run-sepa",
-		"The run's SEPA credit-transfer file, pain.001 (finance, auditor)", "application/xml"),
-		func(ctx context.Context, in *idPath) (*downloadOutput, error) {
-			f, err := s.billing.RunSEPA(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return download(f), nil
-		})
-	huma.Register(api, downloadOp("/api/v1/payment-runs/{id}/journal.csv", "get-payment-run-journal",
-		"The run's journal for the municipal ledger, CSV (finance, auditor)", "text/csv"),
-		func(ctx context.Context, in *idPath) (*downloadOutput, error) {
-			f, err := s.billing.RunJournal(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return download(f), nil
-		})
-	huma.Register(api, op(http.MethodGet, "/api/v1/payment-runs/{id}/statements", "list-payment-run-statements",
-		"The run's statements, without their lines (finance, auditor)", "Payment runs"),
-		func(ctx context.Context, in *runStatementsInput) (*statementsOutput, error) {
-			a := actorFrom(ctx)
-			// Providers read their statements through /statements, never a run.
-			if err := a.Require(access.ReadPayments); err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			page, err := in.Page()
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			rows, next, err := s.billing.ListStatements(ctx, a, billing.StatementFilter{RunID: &in.ID, Page: page})
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			if len(rows) == 0 && in.Cursor == "" {
-				// Every run has a statement, so none means no such run.
-				if _, _, err := s.billing.RunProgress(ctx, in.ID); err != nil {
-					return nil, s.fail(ctx, err)
-				}
-			}
-			return statementsOut(rows, next), nil
-		})
+		pdfs = &PDFProgressBody{Done: done, Total: total, Ready: done >= total}
+	}
+	return &runOutput{Body: runDetailBody(d, pdfs)}, nil
+}
 
-	huma.Register(api, op(http.MethodGet, "/api/v1/statements", "list-statements",
-		"List statements (finance, auditor: all; a provider: its own, once approved)", "Statements"),
-		func(ctx context.Context, in *statementListInput) (*statementsOutput, error) {
-			page, err := in.Page()
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			f := billing.StatementFilter{Page: page}
-			if f.RunID, err = optionalUUID("run_id", in.RunID); err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			rows, next, err := s.billing.ListStatements(ctx, actorFrom(ctx), f)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return statementsOut(rows, next), nil
-		})
-	// /statements/{id}.pdf shares the router's {id} segment with
-	// /statements/{id}, so one route serves both: the middleware answers
-	// the PDF, the handler the JSON. The PDF is documented on its own.
-	o = op(http.MethodGet, "/api/v1/statements/{id}", "get-statement",
+func (s *Server) handleApprovePaymentRun(ctx context.Context, in *idPath) (billing.Run, error) {
+	r, err := s.billing.ApproveRun(ctx, actorFrom(ctx), in.ID)
+	if err == nil {
+		// Under an Idempotency-Key the approval commits after this
+		// returns; the job must see it.
+		database.AfterCommit(ctx, func() { s.startStatementPDFs(ctx, r.ID) })
+	}
+	return r, err
+}
+
+func (s *Server) handleExportPaymentRun(ctx context.Context, in *idPath) (billing.Run, error) {
+	return s.billing.ExportRun(ctx, actorFrom(ctx), in.ID)
+}
+
+func (s *Server) handleConfirmPaymentRun(ctx context.Context, in *idPath) (billing.Run, error) {
+	return s.billing.ConfirmRun(ctx, actorFrom(ctx), in.ID)
+}
+
+func (s *Server) handleCancelPaymentRun(ctx context.Context, in *cancelRunInput) (billing.Run, error) {
+	return s.billing.CancelRun(ctx, actorFrom(ctx), in.ID, in.Body.Reason)
+}
+
+func (s *Server) handleGetPaymentRunSEPA(ctx context.Context, in *idPath) (*downloadOutput, error) {
+	f, err := s.billing.RunSEPA(ctx, actorFrom(ctx), in.ID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return download(f), nil
+}
+
+func (s *Server) handleGetPaymentRunJournal(ctx context.Context, in *idPath) (*downloadOutput, error) {
+	f, err := s.billing.RunJournal(ctx, actorFrom(ctx), in.ID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return download(f), nil
+}
+
+func (s *Server) handleListPaymentRunStatements(ctx context.Context, in *runStatementsInput) (*statementsOutput, error) {
+	a := actorFrom(ctx)
+	// Providers read their statements through /statements, never a run.
+	if err := a.Require(access.ReadPayments); err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	page, err := in.Page()
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	rows, next, err := s.billing.ListStatements(ctx, a, billing.StatementFilter{RunID: &in.ID, Page: page})
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	if len(rows) == 0 && in.Cursor == "" {
+		// Every run has a statement, so none means no such run.
+		if _, _, err := s.billing.RunProgress(ctx, in.ID); err != nil {
+			return nil, s.fail(ctx, err)
+		}
+	}
+	return statementsOut(rows, next), nil
+}
+
+func (s *Server) handleListStatements(ctx context.Context, in *statementListInput) (*statementsOutput, error) {
+	page, err := in.Page()
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	f := billing.StatementFilter{Page: page}
+	if f.RunID, err = optionalUUID("run_id", in.RunID); err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	rows, next, err := s.billing.ListStatements(ctx, actorFrom(ctx), f)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return statementsOut(rows, next), nil
+}
+
+// getStatementOp is GET /api/v1/statements/{id}. /statements/{id}.pdf
+// shares the router's {id} segment with it, so one route serves both: the
+// middleware answers the PDF, the handler the JSON. The PDF is documented
+// on its own (documentStatementPDF).
+func (s *Server) getStatementOp() huma.Operation {
+	o := op(http.MethodGet, "/api/v1/statements/{id}", "get-statement",
 		"Get a statement with its lines (finance, auditor, the provider it is for)", "Statements")
 	o.Middlewares = huma.Middlewares{func(hc huma.Context, next func(huma.Context)) {
 		if raw, ok := strings.CutSuffix(hc.Param("id"), ".pdf"); ok {
@@ -435,13 +468,20 @@ func (s *Server) registerBillingAPI(api huma.API) {
 		}
 		next(hc)
 	}}
-	huma.Register(api, o, func(ctx context.Context, in *idPath) (*statementOutput, error) {
-		d, err := s.billing.GetStatement(ctx, actorFrom(ctx), in.ID)
-		if err != nil {
-			return nil, s.fail(ctx, err)
-		}
-		return &statementOutput{Body: statementDetailBody(d)}, nil
-	})
+	return o
+}
+
+func (s *Server) handleGetStatement(ctx context.Context, in *idPath) (*statementOutput, error) {
+	d, err := s.billing.GetStatement(ctx, actorFrom(ctx), in.ID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &statementOutput{Body: statementDetailBody(d)}, nil
+}
+
+// documentStatementPDF adds GET /api/v1/statements/{id}.pdf to the
+// document only; getStatementOp's middleware serves it.
+func documentStatementPDF(api huma.API) {
 	pdfOp := op(http.MethodGet, "/api/v1/statements/{id}.pdf", "get-statement-pdf",
 		"Download a statement as PDF (finance, auditor, the provider it is for; another provider gets 404)", "Statements")
 	pdfOp.Description = "A PDF not yet made in the background is rendered on the spot; the bytes are the same either way."
@@ -457,9 +497,9 @@ func (s *Server) registerBillingAPI(api huma.API) {
 	api.OpenAPI().AddOperation(&pdfOp)
 }
 
-// runAction registers POST /api/v1/payment-runs/{id}/<action>; it answers the run without its statements.
-func runAction[I any](s *Server, api huma.API, action, summary string, fn func(context.Context, *I) (billing.Run, error)) {
-	huma.Register(api, op(http.MethodPost, "/api/v1/payment-runs/{id}/"+action, action+"-payment-run", summary, "Payment runs"),
+// runAction is POST /api/v1/payment-runs/{id}/<action>; it answers the run without its statements.
+func runAction[I any](s *Server, action, summary string, fn func(context.Context, *I) (billing.Run, error)) apiRoute {
+	return route(op(http.MethodPost, "/api/v1/payment-runs/{id}/"+action, action+"-payment-run", summary, "Payment runs"),
 		func(ctx context.Context, in *I) (*runOutput, error) {
 			r, err := fn(ctx, in)
 			if err != nil {

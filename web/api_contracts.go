@@ -170,8 +170,8 @@ func parseProducts(errs *fault.Fields, in []ProductBody) []contracts.Product {
 }
 
 // parseDate is dateParam for forms that collect every field's error.
-func parseDate(errs *fault.Fields, field, s string) time.Time {
-	d, err := dateParam(field, s, false)
+func parseDate(errs *fault.Fields, field, s string, required bool) time.Time {
+	d, err := dateParam(field, s, required)
 	if e, ok := fault.As(err); ok {
 		*errs = append(*errs, e.Fields...)
 	}
@@ -196,8 +196,8 @@ func (b contractInputBody) input() (contracts.ContractInput, error) {
 	var errs fault.Fields
 	in := contracts.ContractInput{ProviderID: b.ProviderID, Reference: b.Reference, Title: b.Title, Capacity: b.Capacity,
 		VATExempt: b.VATExempt, BudgetID: b.BudgetID}
-	in.PeriodStart = parseDate(&errs, "period_start", b.PeriodStart)
-	in.PeriodEnd = parseDate(&errs, "period_end", b.PeriodEnd)
+	in.PeriodStart = parseDate(&errs, "period_start", b.PeriodStart, false)
+	in.PeriodEnd = parseDate(&errs, "period_end", b.PeriodEnd, false)
 	in.Ceiling = money.ParseField(&errs, "ceiling", b.Ceiling, false)
 	if b.VATRate != "" {
 		if d, err := decimal.NewFromString(b.VATRate); err != nil {
@@ -226,7 +226,7 @@ func (b amendmentBody) amendment() (contracts.Amendment, error) {
 		a.Ceiling = &d
 	}
 	if b.PeriodEnd != "" {
-		t := parseDate(&errs, "period_end", b.PeriodEnd)
+		t := parseDate(&errs, "period_end", b.PeriodEnd, false)
 		a.PeriodEnd = &t
 	}
 	a.Products = parseProducts(&errs, b.Products)
@@ -276,117 +276,137 @@ type contractReasonInput struct {
 
 // registerContractsAPI adds the provider and contract endpoints.
 func (s *Server) registerContractsAPI(api huma.API) {
-	svc := s.contracts
+	registerRoutes(api,
+		route(created(op(http.MethodPost, "/api/v1/providers", "create-provider", "Register a provider", "Contracts")),
+			s.handleCreateProvider),
+		route(op(http.MethodGet, "/api/v1/providers", "list-providers", "List providers (a provider sees itself)", "Contracts"),
+			s.handleListProviders),
+		route(op(http.MethodGet, "/api/v1/providers/{id}", "get-provider", "Get a provider", "Contracts"),
+			s.handleGetProvider),
+		route(created(op(http.MethodPost, "/api/v1/contracts", "create-contract", "Create a draft contract with its products and schedules", "Contracts")),
+			s.handleCreateContract),
+		route(op(http.MethodGet, "/api/v1/contracts", "list-contracts", "List contracts (a provider sees its own)", "Contracts"),
+			s.handleListContracts),
+		route(op(http.MethodGet, "/api/v1/contracts/{id}", "get-contract", "Get a contract with its current version", "Contracts"),
+			s.handleGetContract),
+		route(op(http.MethodPost, "/api/v1/contracts/{id}/activate", "activate-contract", "Activate a draft or resume a suspended contract", "Contracts"),
+			s.handleActivateContract),
+		route(op(http.MethodPost, "/api/v1/contracts/{id}/suspend", "suspend-contract", "Suspend an active contract", "Contracts"),
+			s.handleSuspendContract),
+		route(op(http.MethodPost, "/api/v1/contracts/{id}/end", "end-contract", "End an active or suspended contract", "Contracts"),
+			s.handleEndContract),
+		route(op(http.MethodPost, "/api/v1/contracts/{id}/amend", "amend-contract", "Amend a contract: a new version with new products", "Contracts"),
+			s.handleAmendContract),
+	)
+}
 
-	o := op(http.MethodPost, "/api/v1/providers", "create-provider", "Register a provider", "Contracts")
-	o.DefaultStatus = http.StatusCreated
-	huma.Register(api, o, func(ctx context.Context, in *providerInput) (*providerOutput, error) {
-		p, err := svc.RegisterProvider(ctx, actorFrom(ctx), in.Body.input())
-		if err != nil {
-			return nil, s.fail(ctx, err)
-		}
-		return &providerOutput{Body: providerBody(p)}, nil
-	})
-	huma.Register(api, op(http.MethodGet, "/api/v1/providers", "list-providers", "List providers (a provider sees itself)", "Contracts"),
-		func(ctx context.Context, in *providerListInput) (*providersOutput, error) {
-			page, err := in.Page()
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			items, next, err := svc.ListProviders(ctx, actorFrom(ctx), contracts.ProviderFilter{Query: in.Q, Page: page})
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			out := &providersOutput{Body: ListBody[ProviderBody]{Items: []ProviderBody{}, NextCursor: next}}
-			for _, p := range items {
-				out.Body.Items = append(out.Body.Items, providerBody(p))
-			}
-			return out, nil
-		})
-	huma.Register(api, op(http.MethodGet, "/api/v1/providers/{id}", "get-provider", "Get a provider", "Contracts"),
-		func(ctx context.Context, in *idPath) (*providerOutput, error) {
-			p, err := svc.GetProvider(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return &providerOutput{Body: providerBody(p)}, nil
-		})
+func (s *Server) handleCreateProvider(ctx context.Context, in *providerInput) (*providerOutput, error) {
+	p, err := s.contracts.RegisterProvider(ctx, actorFrom(ctx), in.Body.input())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &providerOutput{Body: providerBody(p)}, nil
+}
 
-	o = op(http.MethodPost, "/api/v1/contracts", "create-contract", "Create a draft contract with its products and schedules", "Contracts")
-	o.DefaultStatus = http.StatusCreated
-	huma.Register(api, o, func(ctx context.Context, in *contractCreateInput) (*contractOutput, error) {
-		ci, err := in.Body.input()
+func (s *Server) handleListProviders(ctx context.Context, in *providerListInput) (*providersOutput, error) {
+	page, err := in.Page()
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	items, next, err := s.contracts.ListProviders(ctx, actorFrom(ctx), contracts.ProviderFilter{Query: in.Q, Page: page})
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out := &providersOutput{Body: ListBody[ProviderBody]{Items: []ProviderBody{}, NextCursor: next}}
+	for _, p := range items {
+		out.Body.Items = append(out.Body.Items, providerBody(p))
+	}
+	return out, nil
+}
+
+func (s *Server) handleGetProvider(ctx context.Context, in *idPath) (*providerOutput, error) {
+	p, err := s.contracts.GetProvider(ctx, actorFrom(ctx), in.ID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &providerOutput{Body: providerBody(p)}, nil
+}
+
+func (s *Server) handleCreateContract(ctx context.Context, in *contractCreateInput) (*contractOutput, error) {
+	ci, err := in.Body.input()
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	c, err := s.contracts.CreateContract(ctx, actorFrom(ctx), ci)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &contractOutput{Body: contractDetailBody(c)}, nil
+}
+
+func (s *Server) handleListContracts(ctx context.Context, in *contractListInput) (*contractsOutput, error) {
+	page, err := in.Page()
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	f := contracts.ContractFilter{Status: contracts.Status(in.Status), Page: page}
+	if in.ProviderID != "" {
+		id, err := uuid.Parse(in.ProviderID)
 		if err != nil {
-			return nil, s.fail(ctx, err)
+			return nil, s.fail(ctx, fault.Invalid(fault.Field("provider_id", "not_an_id", "not a UUID")))
 		}
-		c, err := svc.CreateContract(ctx, actorFrom(ctx), ci)
-		if err != nil {
-			return nil, s.fail(ctx, err)
-		}
-		return &contractOutput{Body: contractDetailBody(c)}, nil
+		f.ProviderID = &id
+	}
+	items, next, err := s.contracts.ListContracts(ctx, actorFrom(ctx), f)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out := &contractsOutput{Body: ListBody[ContractBody]{Items: []ContractBody{}, NextCursor: next}}
+	for _, c := range items {
+		out.Body.Items = append(out.Body.Items, contractBody(c))
+	}
+	return out, nil
+}
+
+func (s *Server) handleGetContract(ctx context.Context, in *idPath) (*contractOutput, error) {
+	c, err := s.contracts.GetContract(ctx, actorFrom(ctx), in.ID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &contractOutput{Body: contractDetailBody(c)}, nil
+}
+
+func (s *Server) handleActivateContract(ctx context.Context, in *idPath) (*contractOutput, error) {
+	return s.contractAfter(ctx, in.ID, func() error {
+		_, err := s.contracts.ActivateContract(ctx, actorFrom(ctx), in.ID)
+		return err
 	})
-	huma.Register(api, op(http.MethodGet, "/api/v1/contracts", "list-contracts", "List contracts (a provider sees its own)", "Contracts"),
-		func(ctx context.Context, in *contractListInput) (*contractsOutput, error) {
-			page, err := in.Page()
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			f := contracts.ContractFilter{Status: contracts.Status(in.Status), Page: page}
-			if in.ProviderID != "" {
-				id, err := uuid.Parse(in.ProviderID)
-				if err != nil {
-					return nil, s.fail(ctx, fault.Invalid(fault.Field("provider_id", "not_an_id", "not a UUID")))
-				}
-				f.ProviderID = &id
-			}
-			items, next, err := svc.ListContracts(ctx, actorFrom(ctx), f)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			out := &contractsOutput{Body: ListBody[ContractBody]{Items: []ContractBody{}, NextCursor: next}}
-			for _, c := range items {
-				out.Body.Items = append(out.Body.Items, contractBody(c))
-			}
-			return out, nil
-		})
-	huma.Register(api, op(http.MethodGet, "/api/v1/contracts/{id}", "get-contract", "Get a contract with its current version", "Contracts"),
-		func(ctx context.Context, in *idPath) (*contractOutput, error) {
-			c, err := svc.GetContract(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return &contractOutput{Body: contractDetailBody(c)}, nil
-		})
-	huma.Register(api, op(http.MethodPost, "/api/v1/contracts/{id}/activate", "activate-contract", "Activate a draft or resume a suspended contract", "Contracts"),
-		func(ctx context.Context, in *idPath) (*contractOutput, error) {
-			return s.contractAfter(ctx, svc, in.ID, func() error { _, err := svc.ActivateContract(ctx, actorFrom(ctx), in.ID); return err })
-		})
-	huma.Register(api, op(http.MethodPost, "/api/v1/contracts/{id}/suspend", "suspend-contract", "Suspend an active contract", "Contracts"),
-		func(ctx context.Context, in *contractReasonInput) (*contractOutput, error) {
-			return s.contractAfter(ctx, svc, in.ID, func() error {
-				_, err := svc.SuspendContract(ctx, actorFrom(ctx), in.ID, reasonOf(in))
-				return err
-			})
-		})
-	huma.Register(api, op(http.MethodPost, "/api/v1/contracts/{id}/end", "end-contract", "End an active or suspended contract", "Contracts"),
-		func(ctx context.Context, in *contractReasonInput) (*contractOutput, error) {
-			return s.contractAfter(ctx, svc, in.ID, func() error {
-				_, err := svc.EndContract(ctx, actorFrom(ctx), in.ID, reasonOf(in))
-				return err
-			})
-		})
-	huma.Register(api, op(http.MethodPost, "/api/v1/contracts/{id}/amend", "amend-contract", "Amend a contract: a new version with new products", "Contracts"),
-		func(ctx context.Context, in *contractAmendInput) (*contractOutput, error) {
-			a, err := in.Body.amendment()
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			c, err := svc.AmendContract(ctx, actorFrom(ctx), in.ID, a)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return &contractOutput{Body: contractDetailBody(c)}, nil
-		})
+}
+
+func (s *Server) handleSuspendContract(ctx context.Context, in *contractReasonInput) (*contractOutput, error) {
+	return s.contractAfter(ctx, in.ID, func() error {
+		_, err := s.contracts.SuspendContract(ctx, actorFrom(ctx), in.ID, reasonOf(in))
+		return err
+	})
+}
+
+func (s *Server) handleEndContract(ctx context.Context, in *contractReasonInput) (*contractOutput, error) {
+	return s.contractAfter(ctx, in.ID, func() error {
+		_, err := s.contracts.EndContract(ctx, actorFrom(ctx), in.ID, reasonOf(in))
+		return err
+	})
+}
+
+func (s *Server) handleAmendContract(ctx context.Context, in *contractAmendInput) (*contractOutput, error) {
+	a, err := in.Body.amendment()
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	c, err := s.contracts.AmendContract(ctx, actorFrom(ctx), in.ID, a)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &contractOutput{Body: contractDetailBody(c)}, nil
 }
 
 func reasonOf(in *contractReasonInput) string {
@@ -397,11 +417,11 @@ func reasonOf(in *contractReasonInput) string {
 }
 
 // contractAfter runs a state change and answers with the contract as it now is.
-func (s *Server) contractAfter(ctx context.Context, svc *contracts.Service, id uuid.UUID, change func() error) (*contractOutput, error) {
+func (s *Server) contractAfter(ctx context.Context, id uuid.UUID, change func() error) (*contractOutput, error) {
 	if err := change(); err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	c, err := svc.GetContract(ctx, actorFrom(ctx), id)
+	c, err := s.contracts.GetContract(ctx, actorFrom(ctx), id)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}

@@ -321,246 +321,292 @@ type queueOutput struct {
 }
 
 func (s *Server) registerOutcomesAPI(api huma.API) {
-	o := op(http.MethodPost, "/api/v1/participants", "create-participant", "Register a participant", "Participants")
-	o.DefaultStatus = http.StatusCreated
-	huma.Register(api, o, func(ctx context.Context, in *participantInput) (*participantOutput, error) {
-		b := in.Body
-		p, err := s.outcomes.CreateParticipant(ctx, actorFrom(ctx), outcomes.ParticipantInput{GivenNames: b.GivenNames, FamilyName: b.FamilyName,
-			DateOfBirth: b.DateOfBirth, Gender: b.Gender, BSN: b.BSN, ArrivalDate: b.ArrivalDate, StatusGroup: b.StatusGroup, Municipality: b.Municipality})
-		if err != nil {
-			return nil, s.fail(ctx, err)
-		}
-		return &participantOutput{Body: participantBody(p)}, nil
-	})
-	huma.Register(api, op(http.MethodGet, "/api/v1/participants", "list-participants", "List participants", "Participants"),
-		func(ctx context.Context, in *participantListInput) (*participantsOutput, error) {
-			page, err := in.Page()
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			rows, next, err := s.outcomes.ListParticipants(ctx, actorFrom(ctx), outcomes.ParticipantFilter{Page: page, Query: in.Q})
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			out := &participantsOutput{Body: ListBody[ParticipantBody]{Items: []ParticipantBody{}, NextCursor: next}}
-			for _, r := range rows {
-				out.Body.Items = append(out.Body.Items, participantBody(r))
-			}
-			return out, nil
-		})
-	huma.Register(api, op(http.MethodGet, "/api/v1/participants/{id}", "get-participant", "Get a participant", "Participants"),
-		func(ctx context.Context, in *idPath) (*participantOutput, error) {
-			p, err := s.outcomes.GetParticipant(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return &participantOutput{Body: participantBody(p)}, nil
-		})
+	registerRoutes(api,
+		route(created(op(http.MethodPost, "/api/v1/participants", "create-participant", "Register a participant", "Participants")),
+			s.handleCreateParticipant),
+		route(op(http.MethodGet, "/api/v1/participants", "list-participants", "List participants", "Participants"),
+			s.handleListParticipants),
+		route(op(http.MethodGet, "/api/v1/participants/{id}", "get-participant", "Get a participant", "Participants"),
+			s.handleGetParticipant),
+		route(created(op(http.MethodPost, "/api/v1/trajectories", "refer", "Refer a participant to a contract product", "Trajectories")),
+			s.handleRefer),
+		route(op(http.MethodGet, "/api/v1/trajectories", "list-trajectories", "List trajectories", "Trajectories"),
+			s.handleListTrajectories),
+		route(op(http.MethodGet, "/api/v1/trajectories/{id}", "get-trajectory", "Get a trajectory with its milestones", "Trajectories"),
+			s.handleGetTrajectory),
+		route(op(http.MethodPost, "/api/v1/trajectories/{id}/start", "start-trajectory", "Start a referral (provider): commits the price", "Trajectories"),
+			s.handleStartTrajectory),
+		route(op(http.MethodPost, "/api/v1/trajectories/{id}/decline", "decline-trajectory", "Decline a referral (provider)", "Trajectories"),
+			s.handleDeclineTrajectory),
+		route(op(http.MethodPost, "/api/v1/trajectories/{id}/terminate", "terminate-trajectory", "End a trajectory early (case manager): releases unverified money", "Trajectories"),
+			s.handleTerminateTrajectory),
+		route(submitClaimOp(), s.handleSubmitClaim),
+		route(op(http.MethodGet, "/api/v1/claims", "list-claims", "List claims", "Claims"),
+			s.handleListClaims),
+		route(op(http.MethodGet, "/api/v1/verification-queue", "verification-queue", "Claims waiting for a verifier, earliest due first", "Claims"),
+			s.handleVerificationQueue),
+		route(op(http.MethodGet, "/api/v1/claims/{id}", "get-claim", "Get a claim with its evidence and history", "Claims"),
+			s.handleGetClaim),
+		claimAction(s, "approve", "Approve (verifier); above the second-approval amount a second verifier must approve too",
+			s.handleApproveClaim),
+		claimAction(s, "reject", "Reject with a reason code (verifier)",
+			s.handleRejectClaim),
+		claimAction(s, "request-changes", "Ask the provider for changes (verifier)",
+			s.handleRequestClaimChanges),
+		claimAction(s, "object", "Object to a rejection, once (provider)",
+			s.handleObjectClaim),
+		claimAction(s, "revoke", "Revoke an approved or paid claim (verifier): the money is clawed back",
+			s.handleRevokeClaim),
+		route(resubmitClaimOp(), s.handleResubmitClaim),
+		route(op(http.MethodGet, "/api/v1/claims/{id}/evidence/{n}", "get-evidence", "Download an evidence file", "Claims"),
+			s.handleGetEvidence),
+		route(op(http.MethodPost, "/api/v1/registers/exam-results", "import-exam-results",
+			"Import a register of exam results (CSV: participant, milestone, level, date); matching submitted claims are approved", "Claims"),
+			s.handleImportExamResults),
+	)
+}
 
-	o = op(http.MethodPost, "/api/v1/trajectories", "refer", "Refer a participant to a contract product", "Trajectories")
-	o.DefaultStatus = http.StatusCreated
-	huma.Register(api, o, func(ctx context.Context, in *referInput) (*trajectoryOutput, error) {
-		t, err := s.outcomes.Refer(ctx, actorFrom(ctx), outcomes.ReferInput{ParticipantID: in.Body.ParticipantID, ContractID: in.Body.ContractID,
-			ProductCode: in.Body.ProductCode, Note: in.Body.Note})
-		if err != nil {
-			return nil, s.fail(ctx, err)
-		}
-		return s.trajectoryOut(ctx, t.ID)
-	})
-	huma.Register(api, op(http.MethodGet, "/api/v1/trajectories", "list-trajectories", "List trajectories", "Trajectories"),
-		func(ctx context.Context, in *trajectoryListInput) (*trajectoriesOutput, error) {
-			page, err := in.Page()
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			f := outcomes.TrajectoryFilter{Page: page, State: in.State}
-			if f.ParticipantID, err = optionalUUID("participant_id", in.ParticipantID); err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			if f.ContractID, err = optionalUUID("contract_id", in.ContractID); err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			rows, next, err := s.outcomes.ListTrajectories(ctx, actorFrom(ctx), f)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			out := &trajectoriesOutput{Body: ListBody[TrajectoryBody]{Items: []TrajectoryBody{}, NextCursor: next}}
-			for _, r := range rows {
-				out.Body.Items = append(out.Body.Items, trajectoryBody(r.Trajectory, r.ParticipantReference, nil))
-			}
-			return out, nil
-		})
-	huma.Register(api, op(http.MethodGet, "/api/v1/trajectories/{id}", "get-trajectory", "Get a trajectory with its milestones", "Trajectories"),
-		func(ctx context.Context, in *idPath) (*trajectoryOutput, error) { return s.trajectoryOut(ctx, in.ID) })
-	huma.Register(api, op(http.MethodPost, "/api/v1/trajectories/{id}/start", "start-trajectory", "Start a referral (provider): commits the price", "Trajectories"),
-		func(ctx context.Context, in *startInput) (*trajectoryOutput, error) {
-			d, err := dateParam("start_date", in.Body.StartDate, true)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			if _, err := s.outcomes.Start(ctx, actorFrom(ctx), in.ID, d); err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return s.trajectoryOut(ctx, in.ID)
-		})
-	huma.Register(api, op(http.MethodPost, "/api/v1/trajectories/{id}/decline", "decline-trajectory", "Decline a referral (provider)", "Trajectories"),
-		func(ctx context.Context, in *reasonInput) (*trajectoryOutput, error) {
-			if _, err := s.outcomes.Decline(ctx, actorFrom(ctx), in.ID, in.Body.Reason); err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return s.trajectoryOut(ctx, in.ID)
-		})
-	huma.Register(api, op(http.MethodPost, "/api/v1/trajectories/{id}/terminate", "terminate-trajectory", "End a trajectory early (case manager): releases unverified money", "Trajectories"),
-		func(ctx context.Context, in *reasonInput) (*trajectoryOutput, error) {
-			if _, err := s.outcomes.Terminate(ctx, actorFrom(ctx), in.ID, in.Body.Reason); err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return s.trajectoryOut(ctx, in.ID)
-		})
+func (s *Server) handleCreateParticipant(ctx context.Context, in *participantInput) (*participantOutput, error) {
+	b := in.Body
+	p, err := s.outcomes.CreateParticipant(ctx, actorFrom(ctx), outcomes.ParticipantInput{GivenNames: b.GivenNames, FamilyName: b.FamilyName,
+		DateOfBirth: b.DateOfBirth, Gender: b.Gender, BSN: b.BSN, ArrivalDate: b.ArrivalDate, StatusGroup: b.StatusGroup, Municipality: b.Municipality})
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &participantOutput{Body: participantBody(p)}, nil
+}
 
-	o = op(http.MethodPost, "/api/v1/claims", "submit-claim", "Claim a milestone (provider), with evidence", "Claims")
-	o.DefaultStatus = http.StatusCreated
+func (s *Server) handleListParticipants(ctx context.Context, in *participantListInput) (*participantsOutput, error) {
+	page, err := in.Page()
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	rows, next, err := s.outcomes.ListParticipants(ctx, actorFrom(ctx), outcomes.ParticipantFilter{Page: page, Query: in.Q})
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out := &participantsOutput{Body: ListBody[ParticipantBody]{Items: []ParticipantBody{}, NextCursor: next}}
+	for _, r := range rows {
+		out.Body.Items = append(out.Body.Items, participantBody(r))
+	}
+	return out, nil
+}
+
+func (s *Server) handleGetParticipant(ctx context.Context, in *idPath) (*participantOutput, error) {
+	p, err := s.outcomes.GetParticipant(ctx, actorFrom(ctx), in.ID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &participantOutput{Body: participantBody(p)}, nil
+}
+
+func (s *Server) handleRefer(ctx context.Context, in *referInput) (*trajectoryOutput, error) {
+	t, err := s.outcomes.Refer(ctx, actorFrom(ctx), outcomes.ReferInput{ParticipantID: in.Body.ParticipantID, ContractID: in.Body.ContractID,
+		ProductCode: in.Body.ProductCode, Note: in.Body.Note})
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return s.trajectoryOut(ctx, t.ID)
+}
+
+func (s *Server) handleListTrajectories(ctx context.Context, in *trajectoryListInput) (*trajectoriesOutput, error) {
+	page, err := in.Page()
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	f := outcomes.TrajectoryFilter{Page: page, State: in.State}
+	if f.ParticipantID, err = optionalUUID("participant_id", in.ParticipantID); err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	if f.ContractID, err = optionalUUID("contract_id", in.ContractID); err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	rows, next, err := s.outcomes.ListTrajectories(ctx, actorFrom(ctx), f)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out := &trajectoriesOutput{Body: ListBody[TrajectoryBody]{Items: []TrajectoryBody{}, NextCursor: next}}
+	for _, r := range rows {
+		out.Body.Items = append(out.Body.Items, trajectoryBody(r.Trajectory, r.ParticipantReference, nil))
+	}
+	return out, nil
+}
+
+func (s *Server) handleGetTrajectory(ctx context.Context, in *idPath) (*trajectoryOutput, error) {
+	return s.trajectoryOut(ctx, in.ID)
+}
+
+func (s *Server) handleStartTrajectory(ctx context.Context, in *startInput) (*trajectoryOutput, error) {
+	d, err := dateParam("start_date", in.Body.StartDate, true)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	if _, err := s.outcomes.Start(ctx, actorFrom(ctx), in.ID, d); err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return s.trajectoryOut(ctx, in.ID)
+}
+
+func (s *Server) handleDeclineTrajectory(ctx context.Context, in *reasonInput) (*trajectoryOutput, error) {
+	if _, err := s.outcomes.Decline(ctx, actorFrom(ctx), in.ID, in.Body.Reason); err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return s.trajectoryOut(ctx, in.ID)
+}
+
+func (s *Server) handleTerminateTrajectory(ctx context.Context, in *reasonInput) (*trajectoryOutput, error) {
+	if _, err := s.outcomes.Terminate(ctx, actorFrom(ctx), in.ID, in.Body.Reason); err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return s.trajectoryOut(ctx, in.ID)
+}
+
+func submitClaimOp() huma.Operation {
+	o := created(op(http.MethodPost, "/api/v1/claims", "submit-claim", "Claim a milestone (provider), with evidence", "Claims"))
 	o.RequestBody = claimFormBody
 	o.MaxBodyBytes = 64 << 20
 	o.Errors = append(o.Errors, http.StatusRequestEntityTooLarge)
-	huma.Register(api, o, func(ctx context.Context, in *submitInput) (*claimOutput, error) {
-		form := &in.RawBody
-		var errs fault.Fields
-		tid, err := uuid.Parse(strings.TrimSpace(formValue(form, "trajectory_id")))
-		if err != nil {
-			errs.Add("trajectory_id", "invalid_uuid", "the trajectory's id")
-		}
-		achieved, err := dateParam("achieved_on", formValue(form, "achieved_on"), true)
-		if e, ok := fault.As(err); ok {
-			errs = append(errs, e.Fields...)
-		}
-		if err := errs.Err(); err != nil {
-			return nil, s.fail(ctx, err)
-		}
-		files, err := formFiles(form, "evidence")
-		if err != nil {
-			return nil, s.fail(ctx, err)
-		}
-		c, err := s.outcomes.Submit(ctx, actorFrom(ctx), outcomes.SubmitInput{TrajectoryID: tid, MilestoneCode: formValue(form, "milestone_code"),
-			AchievedOn: achieved, Note: formValue(form, "note"), Evidence: files})
-		if err != nil {
-			return nil, s.fail(ctx, err)
-		}
-		return &claimOutput{Body: claimDetailBody(c)}, nil
-	})
-	huma.Register(api, op(http.MethodGet, "/api/v1/claims", "list-claims", "List claims", "Claims"),
-		func(ctx context.Context, in *claimListInput) (*claimsOutput, error) {
-			page, err := in.Page()
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			f := outcomes.ClaimFilter{Page: page}
-			if in.Status != "" {
-				f.States = strings.Split(in.Status, ",")
-			}
-			if f.TrajectoryID, err = optionalUUID("trajectory_id", in.TrajectoryID); err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			rows, next, err := s.outcomes.ListClaims(ctx, actorFrom(ctx), f)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			out := &claimsOutput{Body: ListBody[ClaimBody]{Items: []ClaimBody{}, NextCursor: next}}
-			for _, r := range rows {
-				out.Body.Items = append(out.Body.Items, claimBody(r.Claim, r.ParticipantReference, r.MilestoneName, r.Overdue))
-			}
-			return out, nil
-		})
-	huma.Register(api, op(http.MethodGet, "/api/v1/verification-queue", "verification-queue", "Claims waiting for a verifier, earliest due first", "Claims"),
-		func(ctx context.Context, _ *struct{}) (*queueOutput, error) {
-			a := actorFrom(ctx)
-			rows, err := s.outcomes.Queue(ctx, a, 500)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			out := &queueOutput{}
-			out.Body.Items = []ClaimBody{}
-			for _, r := range rows {
-				out.Body.Items = append(out.Body.Items, claimBody(r.Claim, r.ParticipantReference, r.MilestoneName, r.Overdue))
-			}
-			if out.Body.Waiting, out.Body.Overdue, err = s.outcomes.QueueCounts(ctx, a); err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return out, nil
-		})
-	huma.Register(api, op(http.MethodGet, "/api/v1/claims/{id}", "get-claim", "Get a claim with its evidence and history", "Claims"),
-		func(ctx context.Context, in *idPath) (*claimOutput, error) {
-			c, err := s.outcomes.GetClaim(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return &claimOutput{Body: claimDetailBody(c)}, nil
-		})
-	claimAction(s, api, "approve", "Approve (verifier); above the second-approval amount a second verifier must approve too",
-		func(ctx context.Context, in *noteInput) (outcomes.ClaimDetail, error) {
-			return s.outcomes.Approve(ctx, actorFrom(ctx), in.ID, in.Body.Note)
-		})
-	claimAction(s, api, "reject", "Reject with a reason code (verifier)",
-		func(ctx context.Context, in *rejectInput) (outcomes.ClaimDetail, error) {
-			return s.outcomes.Reject(ctx, actorFrom(ctx), in.ID, in.Body.ReasonCode, in.Body.Note)
-		})
-	claimAction(s, api, "request-changes", "Ask the provider for changes (verifier)",
-		func(ctx context.Context, in *noteInput) (outcomes.ClaimDetail, error) {
-			return s.outcomes.RequestChanges(ctx, actorFrom(ctx), in.ID, in.Body.Note)
-		})
-	claimAction(s, api, "object", "Object to a rejection, once (provider)",
-		func(ctx context.Context, in *noteInput) (outcomes.ClaimDetail, error) {
-			return s.outcomes.Object(ctx, actorFrom(ctx), in.ID, in.Body.Note)
-		})
-	claimAction(s, api, "revoke", "Revoke an approved or paid claim (verifier): the money is clawed back",
-		func(ctx context.Context, in *reasonInput) (outcomes.ClaimDetail, error) {
-			return s.outcomes.Revoke(ctx, actorFrom(ctx), in.ID, in.Body.Reason)
-		})
-	o = op(http.MethodPost, "/api/v1/claims/{id}/resubmit", "resubmit-claim", "Resubmit after changes were asked for (provider)", "Claims")
-	o.RequestBody = resubmitFormBody
-	o.MaxBodyBytes = 64 << 20
-	huma.Register(api, o, func(ctx context.Context, in *resubmitInput) (*claimOutput, error) {
-		form := &in.RawBody
-		achieved, err := dateParam("achieved_on", formValue(form, "achieved_on"), false)
-		if err != nil {
-			return nil, s.fail(ctx, err)
-		}
-		files, err := formFiles(form, "evidence")
-		if err != nil {
-			return nil, s.fail(ctx, err)
-		}
-		c, err := s.outcomes.Resubmit(ctx, actorFrom(ctx), in.ID, outcomes.ResubmitInput{AchievedOn: achieved, Note: formValue(form, "note"), Evidence: files})
-		if err != nil {
-			return nil, s.fail(ctx, err)
-		}
-		return &claimOutput{Body: claimDetailBody(c)}, nil
-	})
-	huma.Register(api, op(http.MethodGet, "/api/v1/claims/{id}/evidence/{n}", "get-evidence", "Download an evidence file", "Claims"),
-		func(ctx context.Context, in *evidenceInput) (*evidenceOutput, error) {
-			e, err := s.outcomes.EvidenceFile(ctx, actorFrom(ctx), in.ID, in.N)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return &evidenceOutput{ContentType: e.ContentType, ContentDisposition: contentDisposition("inline", e.Filename), Digest: e.SHA256Hex(), Body: e.Data}, nil
-		})
-	huma.Register(api, op(http.MethodPost, "/api/v1/registers/exam-results", "import-exam-results",
-		"Import a register of exam results (CSV: participant, milestone, level, date); matching submitted claims are approved", "Claims"),
-		func(ctx context.Context, in *registerInput) (*registerOutput, error) {
-			name := in.Filename
-			if name == "" {
-				name = "register.csv"
-			}
-			res, err := s.outcomes.ImportExamResults(ctx, actorFrom(ctx), name, strings.NewReader(string(in.RawBody)))
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return &registerOutput{Body: res}, nil
-		})
+	return o
 }
 
-// claimAction registers POST /api/v1/claims/{id}/<action>.
-func claimAction[I any](s *Server, api huma.API, action, summary string, fn func(context.Context, *I) (outcomes.ClaimDetail, error)) {
-	huma.Register(api, op(http.MethodPost, "/api/v1/claims/{id}/"+action, action+"-claim", summary, "Claims"),
+func (s *Server) handleSubmitClaim(ctx context.Context, in *submitInput) (*claimOutput, error) {
+	form := &in.RawBody
+	var errs fault.Fields
+	tid, err := uuid.Parse(strings.TrimSpace(formValue(form, "trajectory_id")))
+	if err != nil {
+		errs.Add("trajectory_id", "invalid_uuid", "the trajectory's id")
+	}
+	achieved := parseDate(&errs, "achieved_on", formValue(form, "achieved_on"), true)
+	if err := errs.Err(); err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	files, err := formFiles(form, "evidence")
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	c, err := s.outcomes.Submit(ctx, actorFrom(ctx), outcomes.SubmitInput{TrajectoryID: tid, MilestoneCode: formValue(form, "milestone_code"),
+		AchievedOn: achieved, Note: formValue(form, "note"), Evidence: files})
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &claimOutput{Body: claimDetailBody(c)}, nil
+}
+
+func (s *Server) handleListClaims(ctx context.Context, in *claimListInput) (*claimsOutput, error) {
+	page, err := in.Page()
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	f := outcomes.ClaimFilter{Page: page}
+	if in.Status != "" {
+		f.States = strings.Split(in.Status, ",")
+	}
+	if f.TrajectoryID, err = optionalUUID("trajectory_id", in.TrajectoryID); err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	rows, next, err := s.outcomes.ListClaims(ctx, actorFrom(ctx), f)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out := &claimsOutput{Body: ListBody[ClaimBody]{Items: []ClaimBody{}, NextCursor: next}}
+	for _, r := range rows {
+		out.Body.Items = append(out.Body.Items, claimBody(r.Claim, r.ParticipantReference, r.MilestoneName, r.Overdue))
+	}
+	return out, nil
+}
+
+func (s *Server) handleVerificationQueue(ctx context.Context, _ *struct{}) (*queueOutput, error) {
+	a := actorFrom(ctx)
+	rows, err := s.outcomes.Queue(ctx, a, 500)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out := &queueOutput{}
+	out.Body.Items = []ClaimBody{}
+	for _, r := range rows {
+		out.Body.Items = append(out.Body.Items, claimBody(r.Claim, r.ParticipantReference, r.MilestoneName, r.Overdue))
+	}
+	if out.Body.Waiting, out.Body.Overdue, err = s.outcomes.QueueCounts(ctx, a); err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return out, nil
+}
+
+func (s *Server) handleGetClaim(ctx context.Context, in *idPath) (*claimOutput, error) {
+	c, err := s.outcomes.GetClaim(ctx, actorFrom(ctx), in.ID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &claimOutput{Body: claimDetailBody(c)}, nil
+}
+
+func (s *Server) handleApproveClaim(ctx context.Context, in *noteInput) (outcomes.ClaimDetail, error) {
+	return s.outcomes.Approve(ctx, actorFrom(ctx), in.ID, in.Body.Note)
+}
+
+func (s *Server) handleRejectClaim(ctx context.Context, in *rejectInput) (outcomes.ClaimDetail, error) {
+	return s.outcomes.Reject(ctx, actorFrom(ctx), in.ID, in.Body.ReasonCode, in.Body.Note)
+}
+
+func (s *Server) handleRequestClaimChanges(ctx context.Context, in *noteInput) (outcomes.ClaimDetail, error) {
+	return s.outcomes.RequestChanges(ctx, actorFrom(ctx), in.ID, in.Body.Note)
+}
+
+func (s *Server) handleObjectClaim(ctx context.Context, in *noteInput) (outcomes.ClaimDetail, error) {
+	return s.outcomes.Object(ctx, actorFrom(ctx), in.ID, in.Body.Note)
+}
+
+func (s *Server) handleRevokeClaim(ctx context.Context, in *reasonInput) (outcomes.ClaimDetail, error) {
+	return s.outcomes.Revoke(ctx, actorFrom(ctx), in.ID, in.Body.Reason)
+}
+
+func resubmitClaimOp() huma.Operation {
+	o := op(http.MethodPost, "/api/v1/claims/{id}/resubmit", "resubmit-claim", "Resubmit after changes were asked for (provider)", "Claims")
+	o.RequestBody = resubmitFormBody
+	o.MaxBodyBytes = 64 << 20
+	return o
+}
+
+func (s *Server) handleResubmitClaim(ctx context.Context, in *resubmitInput) (*claimOutput, error) {
+	form := &in.RawBody
+	achieved, err := dateParam("achieved_on", formValue(form, "achieved_on"), false)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	files, err := formFiles(form, "evidence")
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	c, err := s.outcomes.Resubmit(ctx, actorFrom(ctx), in.ID, outcomes.ResubmitInput{AchievedOn: achieved, Note: formValue(form, "note"), Evidence: files})
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &claimOutput{Body: claimDetailBody(c)}, nil
+}
+
+func (s *Server) handleGetEvidence(ctx context.Context, in *evidenceInput) (*evidenceOutput, error) {
+	e, err := s.outcomes.EvidenceFile(ctx, actorFrom(ctx), in.ID, in.N)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &evidenceOutput{ContentType: e.ContentType, ContentDisposition: contentDisposition("inline", e.Filename), Digest: e.SHA256Hex(), Body: e.Data}, nil
+}
+
+func (s *Server) handleImportExamResults(ctx context.Context, in *registerInput) (*registerOutput, error) {
+	name := in.Filename
+	if name == "" {
+		name = "register.csv"
+	}
+	res, err := s.outcomes.ImportExamResults(ctx, actorFrom(ctx), name, strings.NewReader(string(in.RawBody)))
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &registerOutput{Body: res}, nil
+}
+
+// claimAction is POST /api/v1/claims/{id}/<action>; it answers the claim with its evidence and history.
+func claimAction[I any](s *Server, action, summary string, fn func(context.Context, *I) (outcomes.ClaimDetail, error)) apiRoute {
+	return route(op(http.MethodPost, "/api/v1/claims/{id}/"+action, action+"-claim", summary, "Claims"),
 		func(ctx context.Context, in *I) (*claimOutput, error) {
 			c, err := fn(ctx, in)
 			if err != nil {

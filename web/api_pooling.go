@@ -99,6 +99,19 @@ func allocationBody(a pooling.Allocation) AllocationBody {
 		ReportingCode: a.ReportingCode, Amount: money.String(a.Amount), TransactionID: a.TransactionID, CreatedAt: a.CreatedAt}
 }
 
+// parseFundingStreamID reads the stream an allocation draws from; empty is
+// the zero id, which pooling refuses with its own code.
+func parseFundingStreamID(s string) (uuid.UUID, error) {
+	if s == "" {
+		return uuid.Nil, nil
+	}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, fault.Invalid(fault.Field("funding_stream_id", "not_an_id", "not a funding stream id"))
+	}
+	return id, nil
+}
+
 type allocationInputBody struct {
 	FundingStreamID string `json:"funding_stream_id,omitempty" doc:"The stream to allocate from."`
 	Amount          string `json:"amount,omitempty" doc:"Euro (\"10000.00\")."`
@@ -227,122 +240,133 @@ func reportOperation(api huma.API, o huma.Operation) huma.Operation {
 }
 
 func (s *Server) registerPoolingAPI(api huma.API) {
-	svc := s.pooling
+	registerRoutes(api,
+		route(created(op(http.MethodPost, "/api/v1/funding-streams", "create-funding-stream", "Record a funding stream", "Funding")),
+			s.handleCreateFundingStream),
+		route(op(http.MethodGet, "/api/v1/funding-streams", "list-funding-streams", "List funding streams", "Funding"),
+			s.handleListFundingStreams),
+		route(op(http.MethodGet, "/api/v1/funding-streams/{id}", "get-funding-stream", "Get a funding stream", "Funding"),
+			s.handleGetFundingStream),
+		route(reportOperation(api, op(http.MethodGet, "/api/v1/funding-streams/{id}/report", "get-funding-stream-report",
+			"The accountability report of a funding stream, per budget", "Funding")),
+			s.handleFundingStreamReport),
+		route(created(op(http.MethodPost, "/api/v1/budgets", "create-budget", "Create a budget", "Funding")),
+			s.handleCreateBudget),
+		route(op(http.MethodGet, "/api/v1/budgets", "list-budgets", "List budgets", "Funding"),
+			s.handleListBudgets),
+		route(op(http.MethodGet, "/api/v1/budgets/{id}", "get-budget", "Get a budget", "Funding"),
+			s.handleGetBudget),
+		route(created(op(http.MethodPost, "/api/v1/budgets/{id}/allocations", "allocate", "Allocate money of a funding stream to the budget", "Funding")),
+			s.handleAllocate),
+		route(op(http.MethodGet, "/api/v1/budgets/{id}/allocations", "list-allocations", "The budget's allocations", "Funding"),
+			s.handleListAllocations),
+		route(reportOperation(api, op(http.MethodGet, "/api/v1/budgets/{id}/report", "get-budget-report",
+			"The accountability report of a budget, per funding stream", "Funding")),
+			s.handleBudgetReport),
+	)
+}
 
-	o := op(http.MethodPost, "/api/v1/funding-streams", "create-funding-stream", "Record a funding stream", "Funding")
-	o.DefaultStatus = http.StatusCreated
-	huma.Register(api, o, func(ctx context.Context, in *fundingStreamInput) (*fundingStreamOutput, error) {
-		f, err := svc.CreateFundingStream(ctx, actorFrom(ctx), in.Body.input())
-		if err != nil {
-			return nil, s.fail(ctx, err)
-		}
-		return &fundingStreamOutput{Body: fundingStreamBody(f)}, nil
-	})
-	huma.Register(api, op(http.MethodGet, "/api/v1/funding-streams", "list-funding-streams", "List funding streams", "Funding"),
-		func(ctx context.Context, in *ListParams) (*fundingStreamsOutput, error) {
-			page, err := in.Page()
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			items, next, err := svc.ListFundingStreams(ctx, actorFrom(ctx), page)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			out := &fundingStreamsOutput{Body: ListBody[FundingStreamBody]{Items: []FundingStreamBody{}, NextCursor: next}}
-			for _, f := range items {
-				out.Body.Items = append(out.Body.Items, fundingStreamBody(f))
-			}
-			return out, nil
-		})
-	huma.Register(api, op(http.MethodGet, "/api/v1/funding-streams/{id}", "get-funding-stream", "Get a funding stream", "Funding"),
-		func(ctx context.Context, in *idPath) (*fundingStreamOutput, error) {
-			f, err := svc.GetFundingStream(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return &fundingStreamOutput{Body: fundingStreamBody(f)}, nil
-		})
-	huma.Register(api, reportOperation(api, op(http.MethodGet, "/api/v1/funding-streams/{id}/report", "get-funding-stream-report",
-		"The accountability report of a funding stream, per budget", "Funding")),
-		func(ctx context.Context, in *reportInput) (*reportOutput, error) {
-			r, err := svc.StreamReport(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return encodeReport(r, in.Format, "report-stream-"+in.ID.String())
-		})
+func (s *Server) handleCreateFundingStream(ctx context.Context, in *fundingStreamInput) (*fundingStreamOutput, error) {
+	f, err := s.pooling.CreateFundingStream(ctx, actorFrom(ctx), in.Body.input())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &fundingStreamOutput{Body: fundingStreamBody(f)}, nil
+}
 
-	o = op(http.MethodPost, "/api/v1/budgets", "create-budget", "Create a budget", "Funding")
-	o.DefaultStatus = http.StatusCreated
-	huma.Register(api, o, func(ctx context.Context, in *budgetInput) (*budgetOutput, error) {
-		b, err := svc.CreateBudget(ctx, actorFrom(ctx), pooling.CreateBudgetInput{Name: in.Body.Name,
-			PeriodStart: in.Body.PeriodStart, PeriodEnd: in.Body.PeriodEnd})
-		if err != nil {
-			return nil, s.fail(ctx, err)
-		}
-		return &budgetOutput{Body: budgetBody(b)}, nil
-	})
-	huma.Register(api, op(http.MethodGet, "/api/v1/budgets", "list-budgets", "List budgets", "Funding"),
-		func(ctx context.Context, in *ListParams) (*budgetsOutput, error) {
-			page, err := in.Page()
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			items, next, err := svc.ListBudgets(ctx, actorFrom(ctx), page)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			out := &budgetsOutput{Body: ListBody[BudgetBody]{Items: []BudgetBody{}, NextCursor: next}}
-			for _, b := range items {
-				out.Body.Items = append(out.Body.Items, budgetBody(b))
-			}
-			return out, nil
-		})
-	huma.Register(api, op(http.MethodGet, "/api/v1/budgets/{id}", "get-budget", "Get a budget", "Funding"),
-		func(ctx context.Context, in *idPath) (*budgetOutput, error) {
-			b, err := svc.GetBudget(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return &budgetOutput{Body: budgetBody(b)}, nil
-		})
+func (s *Server) handleListFundingStreams(ctx context.Context, in *ListParams) (*fundingStreamsOutput, error) {
+	page, err := in.Page()
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	items, next, err := s.pooling.ListFundingStreams(ctx, actorFrom(ctx), page)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out := &fundingStreamsOutput{Body: ListBody[FundingStreamBody]{Items: []FundingStreamBody{}, NextCursor: next}}
+	for _, f := range items {
+		out.Body.Items = append(out.Body.Items, fundingStreamBody(f))
+	}
+	return out, nil
+}
 
-	o = op(http.MethodPost, "/api/v1/budgets/{id}/allocations", "allocate", "Allocate money of a funding stream to the budget", "Funding")
-	o.DefaultStatus = http.StatusCreated
-	huma.Register(api, o, func(ctx context.Context, in *allocationInput) (*allocationOutput, error) {
-		var streamID uuid.UUID
-		if in.Body.FundingStreamID != "" {
-			id, err := uuid.Parse(in.Body.FundingStreamID)
-			if err != nil {
-				return nil, s.fail(ctx, fault.Invalid(fault.Field("funding_stream_id", "not_an_id", "not a funding stream id")))
-			}
-			streamID = id
-		}
-		a, err := svc.Allocate(ctx, actorFrom(ctx), pooling.AllocateInput{BudgetID: in.ID, FundingStreamID: streamID, Amount: in.Body.Amount})
-		if err != nil {
-			return nil, s.fail(ctx, err)
-		}
-		return &allocationOutput{Body: allocationBody(a)}, nil
-	})
-	huma.Register(api, op(http.MethodGet, "/api/v1/budgets/{id}/allocations", "list-allocations", "The budget's allocations", "Funding"),
-		func(ctx context.Context, in *idPath) (*allocationsOutput, error) {
-			items, err := svc.ListAllocations(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			out := &allocationsOutput{Body: ListBody[AllocationBody]{Items: []AllocationBody{}}}
-			for _, a := range items {
-				out.Body.Items = append(out.Body.Items, allocationBody(a))
-			}
-			return out, nil
-		})
-	huma.Register(api, reportOperation(api, op(http.MethodGet, "/api/v1/budgets/{id}/report", "get-budget-report",
-		"The accountability report of a budget, per funding stream", "Funding")),
-		func(ctx context.Context, in *reportInput) (*reportOutput, error) {
-			r, err := svc.Report(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			return encodeReport(r, in.Format, "report-budget-"+in.ID.String())
-		})
+func (s *Server) handleGetFundingStream(ctx context.Context, in *idPath) (*fundingStreamOutput, error) {
+	f, err := s.pooling.GetFundingStream(ctx, actorFrom(ctx), in.ID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &fundingStreamOutput{Body: fundingStreamBody(f)}, nil
+}
+
+func (s *Server) handleFundingStreamReport(ctx context.Context, in *reportInput) (*reportOutput, error) {
+	r, err := s.pooling.StreamReport(ctx, actorFrom(ctx), in.ID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return encodeReport(r, in.Format, "report-stream-"+in.ID.String())
+}
+
+func (s *Server) handleCreateBudget(ctx context.Context, in *budgetInput) (*budgetOutput, error) {
+	b, err := s.pooling.CreateBudget(ctx, actorFrom(ctx), pooling.CreateBudgetInput{Name: in.Body.Name,
+		PeriodStart: in.Body.PeriodStart, PeriodEnd: in.Body.PeriodEnd})
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &budgetOutput{Body: budgetBody(b)}, nil
+}
+
+func (s *Server) handleListBudgets(ctx context.Context, in *ListParams) (*budgetsOutput, error) {
+	page, err := in.Page()
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	items, next, err := s.pooling.ListBudgets(ctx, actorFrom(ctx), page)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out := &budgetsOutput{Body: ListBody[BudgetBody]{Items: []BudgetBody{}, NextCursor: next}}
+	for _, b := range items {
+		out.Body.Items = append(out.Body.Items, budgetBody(b))
+	}
+	return out, nil
+}
+
+func (s *Server) handleGetBudget(ctx context.Context, in *idPath) (*budgetOutput, error) {
+	b, err := s.pooling.GetBudget(ctx, actorFrom(ctx), in.ID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &budgetOutput{Body: budgetBody(b)}, nil
+}
+
+func (s *Server) handleAllocate(ctx context.Context, in *allocationInput) (*allocationOutput, error) {
+	streamID, err := parseFundingStreamID(in.Body.FundingStreamID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	a, err := s.pooling.Allocate(ctx, actorFrom(ctx), pooling.AllocateInput{BudgetID: in.ID, FundingStreamID: streamID, Amount: in.Body.Amount})
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &allocationOutput{Body: allocationBody(a)}, nil
+}
+
+func (s *Server) handleListAllocations(ctx context.Context, in *idPath) (*allocationsOutput, error) {
+	items, err := s.pooling.ListAllocations(ctx, actorFrom(ctx), in.ID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out := &allocationsOutput{Body: ListBody[AllocationBody]{Items: []AllocationBody{}}}
+	for _, a := range items {
+		out.Body.Items = append(out.Body.Items, allocationBody(a))
+	}
+	return out, nil
+}
+
+func (s *Server) handleBudgetReport(ctx context.Context, in *reportInput) (*reportOutput, error) {
+	r, err := s.pooling.Report(ctx, actorFrom(ctx), in.ID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return encodeReport(r, in.Format, "report-budget-"+in.ID.String())
 }

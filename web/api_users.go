@@ -47,45 +47,47 @@ type usersOutput struct {
 }
 
 func (s *Server) registerUsersAPI(api huma.API) {
-	o := op(http.MethodPost, "/api/v1/users", "create-user", "Add a user", "Access")
-	o.DefaultStatus = http.StatusCreated
-	huma.Register(api, o, func(ctx context.Context, in *createUserInput) (*userOutput, error) {
-		var roles []access.Role
-		for _, r := range in.Body.Roles {
-			roles = append(roles, access.Role(r))
-		}
-		if len(roles) > 0 {
-			joined := ""
-			for i, r := range in.Body.Roles {
-				if i > 0 {
-					joined += ","
-				}
-				joined += r
+	registerRoutes(api,
+		route(created(op(http.MethodPost, "/api/v1/users", "create-user", "Add a user", "Access")), s.handleCreateUser),
+		route(op(http.MethodGet, "/api/v1/users", "list-users", "List users", "Access"), s.handleListUsers),
+	)
+}
+
+func (s *Server) handleCreateUser(ctx context.Context, in *createUserInput) (*userOutput, error) {
+	var roles []access.Role
+	for _, r := range in.Body.Roles {
+		roles = append(roles, access.Role(r))
+	}
+	if len(roles) > 0 {
+		joined := ""
+		for i, r := range in.Body.Roles {
+			if i > 0 {
+				joined += ","
 			}
-			parsed, err := access.ParseRoles(joined)
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			roles = parsed
+			joined += r
 		}
-		u, err := s.access.CreateUser(ctx, actorFrom(ctx), access.NewUser{Email: in.Body.Email, Name: in.Body.Name,
-			Password: in.Body.Password, Roles: roles, ProviderKVK: in.Body.ProviderKVK, Locale: in.Body.Locale})
+		parsed, err := access.ParseRoles(joined)
 		if err != nil {
 			return nil, s.fail(ctx, err)
 		}
-		return &userOutput{Body: userBody(u)}, nil
-	})
+		roles = parsed
+	}
+	u, err := s.access.CreateUser(ctx, actorFrom(ctx), access.NewUser{Email: in.Body.Email, Name: in.Body.Name,
+		Password: in.Body.Password, Roles: roles, ProviderKVK: in.Body.ProviderKVK, Locale: in.Body.Locale})
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &userOutput{Body: userBody(u)}, nil
+}
 
-	huma.Register(api, op(http.MethodGet, "/api/v1/users", "list-users", "List users", "Access"),
-		func(ctx context.Context, _ *struct{}) (*usersOutput, error) {
-			users, err := s.access.ListUsers(ctx, actorFrom(ctx))
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			out := &usersOutput{Body: ListBody[UserBody]{Items: []UserBody{}}}
-			for _, u := range users {
-				out.Body.Items = append(out.Body.Items, userBody(u))
-			}
-			return out, nil
-		})
+func (s *Server) handleListUsers(ctx context.Context, _ *struct{}) (*usersOutput, error) {
+	users, err := s.access.ListUsers(ctx, actorFrom(ctx))
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out := &usersOutput{Body: ListBody[UserBody]{Items: []UserBody{}}}
+	for _, u := range users {
+		out.Body.Items = append(out.Body.Items, userBody(u))
+	}
+	return out, nil
 }

@@ -4,10 +4,14 @@
 //
 // How to add a capability's endpoints and pages:
 //   - API: in api_<capability>.go, a method (s *Server) register<Capability>API(api huma.API)
-//     that calls huma.Register with operations whose paths start with /api/v1
-//     (use s.op(...) for the common settings). Handlers take the actor with
-//     actorFrom(ctx), call ONE service method, and return its result or
-//     s.fail(ctx, err) — domain errors become problem+json by fault kind.
+//     that is one table: registerRoutes(api, route(op(...), s.handleX), ...), with
+//     operations whose paths start with /api/v1 (op(...) fills the common settings,
+//     created(...) answers 201). Every handler is a named method,
+//     func (s *Server) handleX(ctx context.Context, in *xInput) (*xOutput, error).
+//     Handlers take the actor with actorFrom(ctx), call ONE service method, and
+//     return its result or s.fail(ctx, err) — domain errors become problem+json
+//     by fault kind. Input a page reads too is parsed by one function both call
+//     (parseDate, parseRunPeriod, parseRunStates, parseFundingStreamID).
 //     Money is a string ("1234.50", money.String), dates "2006-01-02".
 //     Lists take limit/cursor (database.ParsePage) and answer {items, next_cursor}.
 //   - Pages: in pages_<capability>.go, a method (s *Server) register<Capability>Pages(g *gin.RouterGroup);

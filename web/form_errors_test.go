@@ -148,7 +148,8 @@ func TestFormErrorsInDutchAndGerman(t *testing.T) {
 			form: url.Values{"funding_stream_id": {"not-an-id"}, "amount": {"10,00"}}, want: []string{"funding_stream_id:not_an_id"},
 			// The page refuses what is not an id before the domain sees it.
 			domain: func() error {
-				return fault.Invalid(fault.Field("funding_stream_id", "not_an_id", "choose a funding stream"))
+				_, err := parseFundingStreamID("not-an-id")
+				return err
 			}},
 		user("with a bad email, no roles, a blank password and an unknown language",
 			[]string{"email:invalid_email", "roles:required", "password:password_blank", "locale:unknown_locale"},

@@ -264,17 +264,9 @@ func (s *Server) createPaymentRun(c *gin.Context) {
 	ctx := c.Request.Context()
 	a, _ := actorOf(c)
 	form := map[string]string{"period_start": c.PostForm("period_start"), "period_end": c.PostForm("period_end")}
-	var errs fault.Fields
-	start, err := dateParam("period_start", form["period_start"], true)
-	if e, ok := fault.As(err); ok {
-		errs = append(errs, e.Fields...)
-	}
-	end, err := dateParam("period_end", form["period_end"], true)
-	if e, ok := fault.As(err); ok {
-		errs = append(errs, e.Fields...)
-	}
+	start, end, err := parseRunPeriod(form["period_start"], form["period_end"])
 	var run billing.RunDetail
-	if err = errs.Err(); err == nil {
+	if err == nil {
 		run, err = s.billing.CreateRun(ctx, a, start, end)
 	}
 	if err == nil {

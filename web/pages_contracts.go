@@ -400,7 +400,7 @@ func (s *Server) amendContract(c *gin.Context, a access.Actor, id uuid.UUID) {
 		am.Capacity = &n
 	}
 	if strings.TrimSpace(form.PeriodEnd) != "" {
-		d := parseDate(&errs, "period_end", form.PeriodEnd)
+		d := parseDate(&errs, "period_end", form.PeriodEnd, false)
 		am.PeriodEnd = &d
 	}
 	if err = errs.Err(); err == nil {
@@ -512,8 +512,8 @@ func (f contractForm) input() (contracts.ContractInput, error) {
 		}
 		in.ProviderID = id
 	}
-	in.PeriodStart = parseDate(&errs, "period_start", strings.TrimSpace(f.PeriodStart))
-	in.PeriodEnd = parseDate(&errs, "period_end", strings.TrimSpace(f.PeriodEnd))
+	in.PeriodStart = parseDate(&errs, "period_start", strings.TrimSpace(f.PeriodStart), false)
+	in.PeriodEnd = parseDate(&errs, "period_end", strings.TrimSpace(f.PeriodEnd), false)
 	in.Ceiling = parseContractAmount(&errs, "ceiling", f.Ceiling)
 	in.Capacity = parseContractCount(&errs, "capacity", f.Capacity)
 	if !in.VATExempt {

@@ -286,13 +286,7 @@ func (s *Server) allocate(c *gin.Context) {
 	}
 	form := allocationForm{FundingStreamID: c.PostForm("funding_stream_id"), Amount: c.PostForm("amount")}
 	in := pooling.AllocateInput{BudgetID: budgetID, Amount: money.Canonical(form.Amount)}
-	if form.FundingStreamID != "" {
-		streamID, perr := uuid.Parse(form.FundingStreamID)
-		if perr != nil {
-			err = fault.Invalid(fault.Field("funding_stream_id", "not_an_id", "choose a funding stream"))
-		}
-		in.FundingStreamID = streamID
-	}
+	in.FundingStreamID, err = parseFundingStreamID(form.FundingStreamID)
 	if err == nil {
 		_, err = s.pooling.Allocate(c.Request.Context(), a, in)
 	}
