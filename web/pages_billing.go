@@ -9,7 +9,6 @@ import (
 	"github.com/euregio/tranche/billing"
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
-	"github.com/euregio/tranche/internal/fault"
 	"github.com/euregio/tranche/internal/money"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"

@@ -10,7 +10,6 @@ import (
 	"github.com/euregio/tranche/contracts"
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
-	"github.com/euregio/tranche/internal/fault"
 	"github.com/euregio/tranche/pooling"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
