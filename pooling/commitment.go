@@ -82,39 +82,6 @@ type ReserveInput struct {
 	ProviderID uuid.UUID
 }
 
-// checkAmount adds a field error unless d is a positive amount in cents.
-func checkAmount(errs *fault.Fields, field string, d decimal.Decimal) {
-	switch {
-	case !d.IsPositive():
-		errs.Add(field, money.CodeNotPositive, "the amount must be more than zero")
-	case !d.Equal(d.Round(2)):
-		errs.Add(field, money.CodeTooPrecise, "an amount has at most two decimals")
-	case d.GreaterThan(money.Max):
-		errs.Add(field, money.CodeTooLarge, "the amount is too large")
-	}
-}
-
-func (in ReserveInput) validate() error {
-	var errs fault.Fields
-	if in.BudgetID == uuid.Nil {
-		errs.Add("budget_id", codeRequired, "a budget is required")
-	}
-	if strings.TrimSpace(in.Category) == "" {
-		errs.Add("category", codeRequired, "a service category is required")
-	}
-	checkAmount(&errs, "amount", in.Amount)
-	if in.Reference == uuid.Nil {
-		errs.Add("reference", codeRequired, "a reference is required")
-	}
-	if in.ContractID == uuid.Nil {
-		errs.Add("contract_id", codeRequired, "a contract is required")
-	}
-	if in.ProviderID == uuid.Nil {
-		errs.Add("provider_id", codeRequired, "a provider is required")
-	}
-	return errs.Err()
-}
-
 // Reserve commits amount of the budget to the reference, split over the
 // budget's streams whose earmark allows the category by the reservation
 // policy (see the package documentation). When those streams together hold
@@ -154,14 +121,9 @@ func (s *Service) Reserve(ctx context.Context, tx *gorm.DB, actor access.Actor, 
 	if err != nil {
 		return Commitment{}, err
 	}
-	parts, ok := splitReservation(in.BudgetID, streams, in.Amount)
-	if !ok {
-		eligible := decimal.Zero
-		for _, st := range streams {
-			eligible = eligible.Add(st.Available)
-		}
-		return Commitment{}, fault.New(BudgetInsufficient, "%s available for %s in this budget, %s asked",
-			money.String(eligible), in.Category, money.String(in.Amount))
+	parts, err := planReservation(in, streams)
+	if err != nil {
+		return Commitment{}, err
 	}
 	c := Commitment{ID: uuid.Must(uuid.NewV7()), Reference: in.Reference, BudgetID: in.BudgetID, Category: in.Category,
 		Amount: in.Amount, ContractID: in.ContractID, ProviderID: in.ProviderID, CreatedAt: s.timestamp(),
