@@ -173,7 +173,7 @@ func BuildSEPA(run RunDetail, settings Settings, at time.Time) ([]byte, error) {
 		if st.Number == nil {
 			return nil, fmt.Errorf("sepa: statement %s has no number; only an approved run is exported", st.ID)
 		}
-		tx := sepaTransaction{
+		trf := sepaTransaction{
 			PmtID:    sepaPaymentID{InstrID: *st.Number, EndToEndID: *st.Number},
 			Amt:      sepaAmount{InstdAmt: sepaInstructed{Ccy: "EUR", Value: money.String(st.ToTransfer)}},
 			Cdtr:     sepaParty{Nm: SEPAText(st.ProviderName, 70), PstlAdr: sepaAddress(st.AddressLine1, st.Postcode, st.City, st.Country)},
@@ -181,9 +181,9 @@ func BuildSEPA(run RunDetail, settings Settings, at time.Time) ([]byte, error) {
 			RmtInf:   sepaRemittance{Ustrd: SEPAText(remittance(run.Run, st.Statement), 140)},
 		}
 		if st.BIC != "" {
-			tx.CdtrAgt = &sepaAgent{FinInstnID: agent(st.BIC)}
+			trf.CdtrAgt = &sepaAgent{FinInstnID: agent(st.BIC)}
 		}
-		pmt.CdtTrfTxInf = append(pmt.CdtTrfTxInf, tx)
+		pmt.CdtTrfTxInf = append(pmt.CdtTrfTxInf, trf)
 		sum = sum.Add(st.ToTransfer)
 	}
 	if len(pmt.CdtTrfTxInf) == 0 {
