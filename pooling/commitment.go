@@ -284,19 +284,14 @@ func (s *Service) Pay(ctx context.Context, tx *gorm.DB, actor access.Actor, accr
 	if paymentID == uuid.Nil {
 		return Accrual{}, fault.Invalid(fault.Field("payment_id", codeRequired, "a payment id is required"))
 	}
-	a, err := lockAccrualFor(ctx, tx, accrualID)
+	before, err := lockAccrualFor(ctx, tx, accrualID)
 	if err != nil {
 		return Accrual{}, err
 	}
-	if a.Status != AccrualPayable {
-		return Accrual{}, fault.New(AccrualNotPayable, "accrual %s is %s", accrualID, a.Status)
+	a, t, err := planPay(before, paymentID, s.timestamp(), actorLabel(actor))
+	if err != nil {
+		return Accrual{}, err
 	}
-	before := a
-	now := s.timestamp()
-	a.Status, a.PaymentID, a.PaidAt = AccrualPaid, &paymentID, &now
-	commitmentID := a.CommitmentID
-	t := Transaction{ID: uuid.Must(uuid.NewV7()), Kind: KindPay, CommitmentID: &commitmentID, AccrualID: &a.ID,
-		Actor: actorLabel(actor), CreatedAt: now, Postings: moves(Payable, Paid, a.BudgetID, a.Parts)}
 	if err := writeTransaction(ctx, tx, t); err != nil {
 		return Accrual{}, err
 	}
@@ -329,31 +324,22 @@ func (s *Service) ClawBack(ctx context.Context, tx *gorm.DB, actor access.Actor,
 	if reason == "" {
 		return Accrual{}, fault.Invalid(fault.Field("reason", codeRequired, "a reason is required"))
 	}
-	a, err := lockAccrualFor(ctx, tx, accrualID)
+	before, err := lockAccrualFor(ctx, tx, accrualID)
 	if err != nil {
 		return Accrual{}, err
 	}
-	before := a
-	now := s.timestamp()
-	commitmentID := a.CommitmentID
-	t := Transaction{ID: uuid.Must(uuid.NewV7()), Kind: KindClawBack, CommitmentID: &commitmentID, AccrualID: &a.ID,
-		Actor: actorLabel(actor), CreatedAt: now, Memo: reason}
-	switch a.Status {
-	case AccrualPayable:
-		accrued, err := findAccrualTransaction(ctx, tx, a.ID)
+	var accrued *Transaction // what a payable accrual's clawback reverses
+	if before.Status == AccrualPayable {
+		t, err := findAccrualTransaction(ctx, tx, before.ID)
 		if err != nil {
 			return Accrual{}, err
 		}
-		t.ReversesID = &accrued.ID
-		t.Postings = reversal(accrued.Postings)
-		a.Status = AccrualWithdrawn
-	case AccrualPaid:
-		t.Postings = moves(Paid, ClawbackReceivable, a.BudgetID, a.Parts)
-		a.Status = AccrualReclaiming
-	default:
-		return Accrual{}, fault.New(AccrualClawedBack, "accrual %s is %s", accrualID, a.Status)
+		accrued = &t
 	}
-	a.ClawbackReason, a.ClawedBackAt = &reason, &now
+	a, t, err := planClawBack(before, accrued, reason, s.timestamp(), actorLabel(actor))
+	if err != nil {
+		return Accrual{}, err
+	}
 	if err := writeTransaction(ctx, tx, t); err != nil {
 		return Accrual{}, err
 	}
@@ -379,19 +365,14 @@ func (s *Service) SettleClawBack(ctx context.Context, tx *gorm.DB, actor access.
 	if paymentID == uuid.Nil {
 		return Accrual{}, fault.Invalid(fault.Field("payment_id", codeRequired, "a payment id is required"))
 	}
-	a, err := lockAccrualFor(ctx, tx, accrualID)
+	before, err := lockAccrualFor(ctx, tx, accrualID)
 	if err != nil {
 		return Accrual{}, err
 	}
-	if a.Status != AccrualReclaiming {
-		return Accrual{}, fault.New(ClawBackNotOpen, "accrual %s is %s", accrualID, a.Status)
+	a, t, err := planSettle(before, paymentID, s.timestamp(), actorLabel(actor))
+	if err != nil {
+		return Accrual{}, err
 	}
-	before := a
-	now := s.timestamp()
-	a.Status, a.SettlementPaymentID, a.SettledAt = AccrualReclaimed, &paymentID, &now
-	commitmentID := a.CommitmentID
-	t := Transaction{ID: uuid.Must(uuid.NewV7()), Kind: KindSettleClawBack, CommitmentID: &commitmentID, AccrualID: &a.ID,
-		Actor: actorLabel(actor), CreatedAt: now, Postings: moves(ClawbackReceivable, Committed, a.BudgetID, a.Parts)}
 	if err := writeTransaction(ctx, tx, t); err != nil {
 		return Accrual{}, err
 	}

@@ -3,11 +3,12 @@ package pooling
 // The rules of pooling, as pure functions: the validation of a funding
 // stream, budget, allocation and reservation input, whether a stream may
 // still change or take an allocation, the reservation policy and the
-// proportional split, and the plan of paying many accruals at once. They
-// take values (what a use case loaded under its locks) and return what to
-// write or the domain error that refuses it; they touch no database and are
-// table-tested without one (policy_test.go). BulkLedger (`tranche
-// generate`) uses the same reservation policy and split.
+// proportional split, the steps of an accrual (pay, claw back, settle) and
+// the plan of paying many accruals at once. They take values (what a use
+// case loaded under its locks) and return what to write or the domain error
+// that refuses it; they touch no database and are table-tested without one
+// (policy_test.go). BulkLedger (`tranche generate`) uses the same
+// reservation policy and split.
 
 import (
 	"fmt"
@@ -321,6 +322,63 @@ func splitProportional(shares []share, amount decimal.Decimal) (parts []StreamAm
 	return parts, true
 }
 
+// ---- accruals: paying, clawing back, settling
+
+// planPay marks the accrual a (locked, with its parts) paid by paymentID at
+// now and builds its pay transaction, which moves its parts from payable to
+// paid. Anything but a payable accrual gives accrual_not_payable.
+func planPay(a Accrual, paymentID uuid.UUID, now time.Time, actor string) (Accrual, Transaction, error) {
+	if a.Status != AccrualPayable {
+		return Accrual{}, Transaction{}, fault.New(AccrualNotPayable, "accrual %s is %s", a.ID, a.Status)
+	}
+	a.Status, a.PaymentID, a.PaidAt = AccrualPaid, &paymentID, &now
+	commitmentID, accrualID := a.CommitmentID, a.ID
+	t := Transaction{ID: uuid.Must(uuid.NewV7()), Kind: KindPay, CommitmentID: &commitmentID, AccrualID: &accrualID,
+		Actor: actor, CreatedAt: now, Postings: moves(Payable, Paid, a.BudgetID, a.Parts)}
+	return a, t, nil
+}
+
+// planClawBack claws the accrual a back for reason at now: a payable one is
+// withdrawn by reversing accrued, the transaction that accrued it (the
+// caller loads it for a payable accrual only); a paid one moves from paid to
+// clawback_receivable and becomes reclaiming. Any other gives
+// accrual_clawed_back.
+func planClawBack(a Accrual, accrued *Transaction, reason string, now time.Time, actor string) (Accrual, Transaction, error) {
+	commitmentID, accrualID := a.CommitmentID, a.ID
+	t := Transaction{ID: uuid.Must(uuid.NewV7()), Kind: KindClawBack, CommitmentID: &commitmentID, AccrualID: &accrualID,
+		Actor: actor, CreatedAt: now, Memo: reason}
+	switch {
+	case a.Status == AccrualPayable && accrued != nil:
+		reverses := accrued.ID
+		t.ReversesID = &reverses
+		t.Postings = reversal(accrued.Postings)
+		a.Status = AccrualWithdrawn
+	case a.Status == AccrualPayable:
+		return Accrual{}, Transaction{}, fmt.Errorf("claw back %s: the accrue transaction is needed", a.ID)
+	case a.Status == AccrualPaid:
+		t.Postings = moves(Paid, ClawbackReceivable, a.BudgetID, a.Parts)
+		a.Status = AccrualReclaiming
+	default:
+		return Accrual{}, Transaction{}, fault.New(AccrualClawedBack, "accrual %s is %s", a.ID, a.Status)
+	}
+	a.ClawbackReason, a.ClawedBackAt = &reason, &now
+	return a, t, nil
+}
+
+// planSettle records that the reclaiming accrual a was netted in the
+// payment (run) paymentID at now: the receivable moves back to committed
+// and the accrual becomes reclaimed. Anything else gives clawback_not_open.
+func planSettle(a Accrual, paymentID uuid.UUID, now time.Time, actor string) (Accrual, Transaction, error) {
+	if a.Status != AccrualReclaiming {
+		return Accrual{}, Transaction{}, fault.New(ClawBackNotOpen, "accrual %s is %s", a.ID, a.Status)
+	}
+	a.Status, a.SettlementPaymentID, a.SettledAt = AccrualReclaimed, &paymentID, &now
+	commitmentID, accrualID := a.CommitmentID, a.ID
+	t := Transaction{ID: uuid.Must(uuid.NewV7()), Kind: KindSettleClawBack, CommitmentID: &commitmentID, AccrualID: &accrualID,
+		Actor: actor, CreatedAt: now, Postings: moves(ClawbackReceivable, Committed, a.BudgetID, a.Parts)}
+	return a, t, nil
+}
+
 // ---- paying many accruals
 
 // sortedAccrualIDs returns ids in id order (the order their rows are
@@ -368,14 +426,12 @@ func planPayMany(ids []uuid.UUID, found map[uuid.UUID]Accrual, paymentID uuid.UU
 	}
 	p := paidAccruals{Before: make([]Accrual, len(ids)), After: make([]Accrual, len(ids)), Transactions: make([]Transaction, len(ids))}
 	for i, id := range ids {
-		a := found[id]
-		p.Before[i] = a
-		pid, at := paymentID, now
-		a.Status, a.PaymentID, a.PaidAt = AccrualPaid, &pid, &at
+		p.Before[i] = found[id]
+		a, t, err := planPay(found[id], paymentID, now, actor)
+		if err != nil {
+			return paidAccruals{}, err
+		}
 		p.After[i] = a
-		commitmentID, accrualID := a.CommitmentID, a.ID
-		t := Transaction{ID: uuid.Must(uuid.NewV7()), Kind: KindPay, CommitmentID: &commitmentID, AccrualID: &accrualID,
-			Actor: actor, CreatedAt: now, Postings: moves(Payable, Paid, a.BudgetID, a.Parts)}
 		if err := t.Validate(); err != nil {
 			return paidAccruals{}, err
 		}

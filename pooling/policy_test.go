@@ -1,6 +1,7 @@
 package pooling
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -406,5 +407,102 @@ func TestPayManyPlan(t *testing.T) {
 	}
 	if found[a.ID].Status != AccrualPayable {
 		t.Error("the plan changed the accruals it was given")
+	}
+}
+
+// TestAccrualSteps is the life of an accrual: payable → paid, payable →
+// withdrawn, paid → reclaiming → reclaimed, and every step refused from
+// the states it does not start from.
+func TestAccrualSteps(t *testing.T) {
+	budget, s1, s2 := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	parts := []StreamAmount{{BudgetID: budget, FundingStreamID: s1, Amount: d("30.00")}, {BudgetID: budget, FundingStreamID: s2, Amount: d("20.00")}}
+	accrued := Transaction{ID: uuid.Must(uuid.NewV7()), Kind: KindAccrue, Postings: moves(Committed, Payable, budget, parts)}
+	now := time.Date(2005, 4, 1, 9, 0, 0, 0, time.UTC)
+	payment := uuid.Must(uuid.NewV7())
+	tests := []struct {
+		step    string
+		from    AccrualStatus
+		want    fault.Code // refused with, or the zero Code
+		to      AccrualStatus
+		debit   Account // the account the transaction's first positive posting goes to
+		credit  Account // the account its first posting takes from
+		reverse bool    // the transaction reverses the accrual's
+	}{
+		{"pay", AccrualPayable, fault.Code{}, AccrualPaid, Paid, Payable, false},
+		{"pay", AccrualPaid, AccrualNotPayable, "", "", "", false},
+		{"pay", AccrualWithdrawn, AccrualNotPayable, "", "", "", false},
+		{"pay", AccrualReclaiming, AccrualNotPayable, "", "", "", false},
+		{"claw back", AccrualPayable, fault.Code{}, AccrualWithdrawn, Committed, Payable, true},
+		{"claw back", AccrualPaid, fault.Code{}, AccrualReclaiming, ClawbackReceivable, Paid, false},
+		{"claw back", AccrualWithdrawn, AccrualClawedBack, "", "", "", false},
+		{"claw back", AccrualReclaiming, AccrualClawedBack, "", "", "", false},
+		{"claw back", AccrualReclaimed, AccrualClawedBack, "", "", "", false},
+		{"settle", AccrualReclaiming, fault.Code{}, AccrualReclaimed, Committed, ClawbackReceivable, false},
+		{"settle", AccrualPaid, ClawBackNotOpen, "", "", "", false},
+		{"settle", AccrualReclaimed, ClawBackNotOpen, "", "", "", false},
+	}
+	for _, tt := range tests {
+		name := fmt.Sprintf("%s a %s accrual", tt.step, tt.from)
+		a := Accrual{ID: uuid.Must(uuid.NewV7()), CommitmentID: uuid.Must(uuid.NewV7()), BudgetID: budget, Amount: d("50.00"), Status: tt.from, Parts: parts}
+		var (
+			got Accrual
+			tx  Transaction
+			err error
+		)
+		switch tt.step {
+		case "pay":
+			got, tx, err = planPay(a, payment, now, "finance")
+		case "claw back":
+			var acc *Transaction
+			if tt.from == AccrualPayable {
+				acc = &accrued
+			}
+			got, tx, err = planClawBack(a, acc, "revoked", now, "finance")
+		case "settle":
+			got, tx, err = planSettle(a, payment, now, "finance")
+		}
+		if tt.want != (fault.Code{}) {
+			if !fault.HasCode(err, tt.want) {
+				t.Errorf("%s: error %v, want %s", name, err, tt.want.Code)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: unexpected error %v", name, err)
+			continue
+		}
+		if got.Status != tt.to || *tx.AccrualID != a.ID || *tx.CommitmentID != a.CommitmentID || tx.Actor != "finance" || !tx.CreatedAt.Equal(now) {
+			t.Errorf("%s: accrual %s, transaction %+v; want %s", name, got.Status, tx, tt.to)
+		}
+		if err := tx.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		debit := slices.IndexFunc(tx.Postings, func(p Posting) bool { return p.Amount.IsPositive() })
+		if len(tx.Postings) != 4 || tx.Postings[0].Account != tt.credit || !tx.Postings[0].Amount.IsNegative() || debit < 0 || tx.Postings[debit].Account != tt.debit {
+			t.Errorf("%s: postings %+v, want %s → %s, credit first", name, tx.Postings, tt.credit, tt.debit)
+		}
+		if (tx.ReversesID != nil) != tt.reverse || (tt.reverse && *tx.ReversesID != accrued.ID) {
+			t.Errorf("%s: reverses %v, want reversal %v", name, tx.ReversesID, tt.reverse)
+		}
+		switch tt.step {
+		case "pay":
+			if *got.PaymentID != payment || !got.PaidAt.Equal(now) {
+				t.Errorf("%s: %+v", name, got)
+			}
+		case "claw back":
+			if *got.ClawbackReason != "revoked" || !got.ClawedBackAt.Equal(now) || tx.Memo != "revoked" {
+				t.Errorf("%s: %+v", name, got)
+			}
+		case "settle":
+			if *got.SettlementPaymentID != payment || !got.SettledAt.Equal(now) {
+				t.Errorf("%s: %+v", name, got)
+			}
+		}
+		if a.Status != tt.from {
+			t.Errorf("%s: the plan changed the accrual it was given", name)
+		}
+	}
+	if _, _, err := planClawBack(Accrual{Status: AccrualPayable}, nil, "revoked", now, "finance"); err == nil {
+		t.Error("a payable accrual was clawed back without its accrue transaction")
 	}
 }
