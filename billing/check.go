@@ -6,10 +6,8 @@ package billing
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
-	"github.com/euregio/tranche/pooling"
+	"github.com/euregio/tranche/internal/check"
 	"gorm.io/gorm"
 )
 
@@ -18,10 +16,11 @@ import (
 // its statements; every paid claim is in exactly one confirmed run (the one
 // pooling paid it by), every settled clawback in the run that settled it;
 // statement numbers are gapless per year; a run's items are live exactly
-// while it is not cancelled. The error is for a query that failed, not for
-// a failed check.
-func Check(ctx context.Context, db *gorm.DB) ([]pooling.CheckResult, error) {
-	db = db.WithContext(ctx)
+// while it is not cancelled; stored files match their hashes and the audit
+// trail; every payment run, each of its steps and every stored statement
+// PDF has its audit event; the stored files refuse change. The error is for
+// a query that failed, not for a failed check.
+func Check(ctx context.Context, db *gorm.DB) ([]check.Result, error) {
 	checks := []struct {
 		name, ok, query string
 	}{
@@ -104,23 +103,29 @@ func Check(ctx context.Context, db *gorm.DB) ([]pooling.CheckResult, error) {
 			WHERE a.after->>'sha256' IS DISTINCT FROM encode(p.sha256, 'hex')
 			LIMIT 100`},
 	}
-	out := make([]pooling.CheckResult, 0, len(checks))
+	cs := make([]check.Check, 0, len(checks)+2)
 	for _, c := range checks {
-		var rows []struct{ Fault string }
-		if err := db.Raw(c.query).Scan(&rows).Error; err != nil {
-			return out, fmt.Errorf("check %s: %w", c.name, err)
-		}
-		r := pooling.CheckResult{Name: c.name, OK: len(rows) == 0, Detail: c.ok}
-		if !r.OK {
-			for i, row := range rows {
-				if i == 20 {
-					break
-				}
-				r.Faults = append(r.Faults, row.Fault)
-			}
-			r.Detail = fmt.Sprintf("%d problem(s): %s", len(rows), strings.Join(r.Faults, "; "))
-		}
-		out = append(out, r)
+		cs = append(cs, check.Check{Name: c.name, OK: c.ok, Find: check.SQL(c.query)})
 	}
-	return out, nil
+	cs = append(cs,
+		check.Check{Name: "every change audited: billing", OK: "every payment run, each of its steps and every statement PDF has its audit event",
+			Find: check.SQL(auditCoverage)},
+		check.Check{Name: "append-only tables guarded: billing", OK: "stored SEPA files, journals and statement PDFs refuse update and delete",
+			Find: check.AppendOnly("run_files", "statement_pdfs")})
+	return check.Run(ctx, db, cs...)
 }
+
+// auditCoverage finds changes of billing without their audit event: runs
+// made behind the application's back, a run's step (approved, exported,
+// confirmed, cancelled) without its event, a stored statement PDF without
+// its event.
+var auditCoverage = check.Unaudited("payment_runs", "payment_run") + ` UNION ALL
+	(SELECT format('payment run %s is %s without a payment_run.%s event', r.id, r.state, s.action) AS fault
+	FROM payment_runs r CROSS JOIN LATERAL (VALUES ('approve', r.approved_at), ('export', r.exported_at),
+		('confirm', r.paid_at), ('cancel', r.cancelled_at)) AS s(action, at)
+	WHERE s.at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.entity_type = 'payment_run'
+		AND a.entity_id = r.id::text AND a.action = 'payment_run.' || s.action) LIMIT 10)
+	UNION ALL
+	(SELECT format('the PDF of statement %s is stored without a statement.pdf event', p.statement_id) AS fault
+	FROM statement_pdfs p WHERE NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.entity_type = 'statement'
+		AND a.entity_id = p.statement_id::text AND a.action = 'statement.pdf') LIMIT 10)`

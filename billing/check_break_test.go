@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/euregio/tranche/billing"
+	checks "github.com/euregio/tranche/internal/check"
 	"github.com/euregio/tranche/outcomes"
 	"github.com/euregio/tranche/pooling"
 	"github.com/google/uuid"
@@ -62,7 +63,7 @@ func newHonestBilling(t *testing.T) *honestBilling {
 
 // failures runs a package's checks and returns the names of those that fail
 // with their details.
-func (h *honestBilling) failures(run func() ([]pooling.CheckResult, error)) map[string]string {
+func (h *honestBilling) failures(run func() ([]checks.Result, error)) map[string]string {
 	h.t.Helper()
 	results, err := run()
 	check(h.t, err)
@@ -194,15 +195,15 @@ func TestCheckCatchesBrokenBillingInvariant(t *testing.T) {
 			})
 			check(t, err)
 
-			failed := h.failures(func() ([]pooling.CheckResult, error) { return billing.Check(ctx, h.db.Gorm) })
+			failed := h.failures(func() ([]checks.Result, error) { return billing.Check(ctx, h.db.Gorm) })
 			if _, ok := failed[tt.want]; !ok || len(failed) != 1 {
 				t.Fatalf("after the break: billing checks failed %v, want only %s", names(failed), tt.want)
 			}
 			t.Logf("%s: %s", tt.want, failed[tt.want])
-			if others := h.failures(func() ([]pooling.CheckResult, error) { return pooling.Check(ctx, h.db.Gorm) }); len(others) != 0 {
+			if others := h.failures(func() ([]checks.Result, error) { return pooling.Check(ctx, h.db.Gorm) }); len(others) != 0 {
 				t.Errorf("after the break: pooling checks failed %v", others)
 			}
-			if others := h.failures(func() ([]pooling.CheckResult, error) { return outcomes.Check(ctx, h.db.Gorm) }); len(others) != 0 {
+			if others := h.failures(func() ([]checks.Result, error) { return outcomes.Check(ctx, h.db.Gorm) }); len(others) != 0 {
 				t.Errorf("after the break: outcomes checks failed %v", others)
 			}
 		})

@@ -2,14 +2,37 @@
 // gets per run (with its PDF), the SEPA credit-transfer file for the bank and
 // the journal export for the municipal ledger.
 //
-// Imports: outcomes (PayableClaims, MarkPaid), pooling (Pay, SettleClawBack,
-// AccrualSplit) and internal/. It never imports web or gin. Its store reads
-// three tables it does not own, read-only and only in store.go: providers and
-// contracts (the provider's name, address and account, the contract's VAT
-// treatment, copied into the statement when the run is created) and pooling's
-// accruals with outcomes' claims (the open clawbacks: accruals in status
-// reclaiming). Everything it changes in other capabilities goes through their
-// functions, inside billing's transaction.
+// Imports: billing imports outcomes (PayableClaims, HoldForPayment,
+// MarkPaid), contracts (the IBAN and BIC rules of the settings), pooling
+// (PayMany, SettleClawBack, AccrualSplits) and internal/; web calls it,
+// and cmd/tranche for its demo data and check. It never imports web or
+// gin, and none of the capabilities it imports imports it.
+//
+// Its shape: rules.go holds the rules as pure functions — who takes part in
+// a run (requireMunicipal, requirePerson), the period of a new run
+// (checkPeriod), which state allows which step and the four-eyes rule
+// (Run.MadeBy, checkApprove, checkCancel, checkExport, checkConfirm) and
+// what each step changes (approve, cancel, export, confirm), gapless
+// numbering (numberStatements), gathering claims and clawbacks into lines
+// (gatherLines) and netting them per provider with carried-in balances into
+// statements (planStatements), and the VAT in a line (VATOf); sepa.go
+// builds the SEPA file from values (BuildSEPA, SEPAText, AddWeekdays),
+// journal.go the journal and pdf.go the statement PDF. The rules are
+// table-tested without a database in rules_test.go, the file's text in
+// sepa_test.go. store.go
+// holds every query; the service methods (run.go, statement.go, files.go,
+// settings.go) lock, load, plan, write and audit. The SQL dialect is gorm's
+// builder; plain SQL only where the builder cannot say it — in store.go the
+// reads over other capabilities' tables, the row locks over many ids
+// (= ANY(?::uuid[])), the freshness check and the numbering counter's
+// INSERT … ON CONFLICT — and in check.go.
+//
+// Its store reads three tables it does not own, read-only and only in
+// store.go: providers and contracts (the provider's name, address and
+// account, the contract's VAT treatment, copied into the statement when the
+// run is created) and pooling's accruals with outcomes' claims (the open
+// clawbacks: accruals in status reclaiming). Everything it changes in other
+// capabilities goes through their functions, inside billing's transaction.
 //
 // A run goes draft → approved → exported → paid, or draft → cancelled.
 //

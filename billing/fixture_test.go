@@ -13,6 +13,7 @@ import (
 	"github.com/euregio/tranche/billing"
 	"github.com/euregio/tranche/contracts"
 	"github.com/euregio/tranche/internal/access"
+	checks "github.com/euregio/tranche/internal/check"
 	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/database/dbtest"
 	"github.com/euregio/tranche/internal/fault"
@@ -243,10 +244,10 @@ func eq(t testing.TB, what string, got decimal.Decimal, want string) {
 // checkAll runs billing's, pooling's and outcomes' consistency checks.
 func (f *fx) checkAll() {
 	f.t.Helper()
-	for name, run := range map[string]func() ([]pooling.CheckResult, error){
-		"billing":  func() ([]pooling.CheckResult, error) { return billing.Check(ctx, f.db.Gorm) },
-		"pooling":  func() ([]pooling.CheckResult, error) { return pooling.Check(ctx, f.db.Gorm) },
-		"outcomes": func() ([]pooling.CheckResult, error) { return outcomes.Check(ctx, f.db.Gorm) },
+	for name, run := range map[string]func() ([]checks.Result, error){
+		"billing":  func() ([]checks.Result, error) { return billing.Check(ctx, f.db.Gorm) },
+		"pooling":  func() ([]checks.Result, error) { return pooling.Check(ctx, f.db.Gorm) },
+		"outcomes": func() ([]checks.Result, error) { return outcomes.Check(ctx, f.db.Gorm) },
 	} {
 		results, err := run()
 		check(f.t, err)

@@ -2,15 +2,11 @@ package billing
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 )
-
-// StatementNumber formats the seq-th statement number of a year: 2005-0001.
-func StatementNumber(year, seq int) string { return fmt.Sprintf("%d-%04d", year, seq) }
 
 // assignNumbers gives the run's statements (in provider-name order) the next
 // numbers of the year of issued. The year's counter row is locked until the
@@ -30,11 +26,11 @@ func assignNumbers(ctx context.Context, tx *gorm.DB, runID uuid.UUID, issued tim
 	if err != nil {
 		return err
 	}
-	for i, id := range ids {
-		seq := last + i + 1
-		if err := setStatementNumber(ctx, tx, id, year, seq, StatementNumber(year, seq), issued); err != nil {
+	numbers, next := numberStatements(ids, year, last)
+	for _, n := range numbers {
+		if err := setStatementNumber(ctx, tx, n.ID, year, n.Seq, n.Number, issued); err != nil {
 			return err
 		}
 	}
-	return setCounter(ctx, tx, year, last+len(ids))
+	return setCounter(ctx, tx, year, next)
 }

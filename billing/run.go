@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -67,9 +66,6 @@ type RunDetail struct {
 	Created bool `json:"-" gorm:"-"`
 }
 
-// Live reports whether the run still holds its claims (it is not cancelled).
-func (r Run) Live() bool { return r.State != Cancelled }
-
 // CreateRun gathers, for the period, every approved claim decided on or
 // before the period's last day and every open clawback (a paid claim
 // revoked since) that no live run holds, into a draft with one statement per
@@ -88,22 +84,12 @@ func (s *Service) CreateRun(ctx context.Context, actor access.Actor, periodStart
 	if err := requirePerson(actor); err != nil {
 		return RunDetail{}, err
 	}
-	var errs fault.Fields
-	if periodStart.IsZero() {
-		errs.Add("period_start", codeRequired, "the first day of the period")
-	}
-	if periodEnd.IsZero() {
-		errs.Add("period_end", codeRequired, "the last day of the period")
-	}
-	periodStart, periodEnd = dateOf(periodStart), dateOf(periodEnd)
-	if len(errs) == 0 && periodEnd.Before(periodStart) {
-		errs.Add("period_end", codePeriodReversed, "the period ends before it starts")
-	}
-	if err := errs.Err(); err != nil {
+	periodStart, periodEnd, err := checkPeriod(periodStart, periodEnd)
+	if err != nil {
 		return RunDetail{}, err
 	}
 	var out RunDetail
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if _, err := loadSettings(ctx, tx, true); err != nil {
 			return err
 		}
@@ -180,93 +166,25 @@ func (s *Service) gather(ctx context.Context, tx *gorm.DB, actor access.Actor, s
 	if err != nil {
 		return RunDetail{}, err
 	}
-	byProvider := map[uuid.UUID][]Line{}
-	var contractIDs []uuid.UUID
-	for _, c := range claims {
-		if live[c.ClaimID] {
-			continue
-		}
-		byProvider[c.ProviderID] = append(byProvider[c.ProviderID], claimLine(LineClaim, c.ClaimID, c.TrajectoryID, c.ContractID,
-			c.ParticipantReference, c.MilestoneCode, c.MilestoneName, c.AchievedOn, c.Amount))
-		contractIDs = append(contractIDs, c.ContractID)
-	}
-	for _, c := range clawbacks {
-		byProvider[c.ProviderID] = append(byProvider[c.ProviderID], claimLine(LineClawback, c.ClaimID, c.TrajectoryID, c.ContractID,
-			c.ParticipantReference, c.MilestoneCode, c.MilestoneName, c.AchievedOn, c.Amount.Neg()))
-		contractIDs = append(contractIDs, c.ContractID)
-	}
-	if len(byProvider) == 0 {
-		return RunDetail{}, fault.New(NothingToPay, "no approved claims or open clawbacks up to %s that are not in another run", end.Format(time.DateOnly))
-	}
-	providerIDs := make([]uuid.UUID, 0, len(byProvider))
-	for id := range byProvider {
-		providerIDs = append(providerIDs, id)
-	}
-	providers, err := providerSnapshots(ctx, tx, providerIDs)
+	g, err := gatherLines(claims, live, clawbacks, end)
 	if err != nil {
 		return RunDetail{}, err
 	}
-	vat, err := contractVAT(ctx, tx, contractIDs)
+	providers, err := providerSnapshots(ctx, tx, g.Providers)
 	if err != nil {
 		return RunDetail{}, err
 	}
-	run := RunDetail{Run: Run{ID: uuid.Must(uuid.NewV7()), PeriodStart: start, PeriodEnd: end, State: Draft,
-		CreatedBy: userID(actor), CreatedByLabel: label(actor), CreatedAt: s.timestamp(), TotalTransfer: decimal.Zero}}
-	var claimIDs []uuid.UUID
-	for _, pid := range providerIDs {
-		for _, l := range byProvider[pid] {
-			claimIDs = append(claimIDs, *l.ClaimID)
-		}
+	vat, err := contractVAT(ctx, tx, g.Contracts)
+	if err != nil {
+		return RunDetail{}, err
 	}
-	splits, err := s.pool.AccrualSplits(ctx, tx, claimIDs)
+	splits, err := s.pool.AccrualSplits(ctx, tx, g.Claims)
 	if err != nil {
 		return RunDetail{}, fmt.Errorf("funding of the run's claims: %w", err)
 	}
-	for _, pid := range providerIDs {
-		p, ok := providers[pid]
-		if !ok {
-			return RunDetail{}, fmt.Errorf("provider %s of a payable claim not found", pid)
-		}
-		st := StatementDetail{Statement: p}
-		st.ID, st.RunID, st.ProviderID = uuid.Must(uuid.NewV7()), run.ID, pid
-		for _, c := range carries[pid] {
-			from := c.StatementID
-			st.Lines = append(st.Lines, Line{ID: uuid.Must(uuid.NewV7()), Kind: LineCarried, CarriedFrom: &from,
-				Description: "Saldo specificatie " + c.Number, NetAmount: c.CarriedOut, VATAmount: decimal.Zero, Amount: c.CarriedOut, Funding: []Funding{}})
-		}
-		for _, l := range byProvider[pid] {
-			rate := vat[*l.ContractID]
-			l.VATRate = rate
-			l.NetAmount, l.VATAmount = VATOf(l.Amount, rate)
-			l.Funding = fundingOf(splits[*l.ClaimID], l.Kind == LineClawback)
-			st.Lines = append(st.Lines, l)
-		}
-		st.settle()
-		run.Statements = append(run.Statements, st)
-		run.TotalTransfer = run.TotalTransfer.Add(st.ToTransfer)
-	}
-	sort.SliceStable(run.Statements, func(i, j int) bool {
-		a, b := run.Statements[i], run.Statements[j]
-		if a.ProviderName != b.ProviderName {
-			return a.ProviderName < b.ProviderName
-		}
-		return a.ProviderID.String() < b.ProviderID.String()
-	})
-	run.StatementCount = len(run.Statements)
-	return run, nil
-}
-
-func claimLine(kind string, claimID, trajectoryID, contractID uuid.UUID, ref, code, name string, achieved time.Time, amount decimal.Decimal) Line {
-	a := dateOf(achieved)
-	return Line{ID: uuid.Must(uuid.NewV7()), Kind: kind, ClaimID: &claimID, TrajectoryID: &trajectoryID, ContractID: &contractID,
-		ParticipantReference: ref, MilestoneCode: code, MilestoneName: name, AchievedOn: &a, Amount: amount}
-}
-
-// MadeBy reports whether actor created the run: the four-eyes rule of
-// payment runs, which pages ask too, so that the rule lives here alone.
-func (r Run) MadeBy(actor access.Actor) bool {
-	me := userID(actor)
-	return (r.CreatedBy != nil && me != nil && *r.CreatedBy == *me) || r.CreatedByLabel == label(actor)
+	run := RunDetail{Run: Run{ID: uuid.Must(uuid.NewV7()), PeriodStart: start, PeriodEnd: end, State: Draft,
+		CreatedBy: userID(actor), CreatedByLabel: label(actor), CreatedAt: s.timestamp(), TotalTransfer: decimal.Zero}}
+	return planStatements(run, g, providers, carries, vat, splits)
 }
 
 // ApproveRun approves a draft (finance, not the run's creator) and numbers
@@ -284,11 +202,8 @@ func (s *Service) ApproveRun(ctx context.Context, actor access.Actor, id uuid.UU
 		if err != nil {
 			return err
 		}
-		if run.State != Draft {
-			return fault.New(RunStateConflict, "the run is %s; only a draft is approved", run.State)
-		}
-		if run.MadeBy(actor) {
-			return fault.New(CreatorCannotApprove, "you created this run; another finance user approves it")
+		if err := checkApprove(run, actor); err != nil {
+			return err
 		}
 		if err := checkFresh(ctx, tx, run.ID); err != nil {
 			return err
@@ -309,10 +224,8 @@ func (s *Service) ApproveRun(ctx context.Context, actor access.Actor, id uuid.UU
 			return err
 		}
 		before := run
-		now, who := s.timestamp(), label(actor)
-		run.State, run.ApprovedBy, run.ApprovedByLabel, run.ApprovedAt = Approved, userID(actor), &who, &now
-		if err := updateRun(ctx, tx, run.ID, map[string]any{"state": run.State, "approved_by": run.ApprovedBy,
-			"approved_by_label": who, "approved_at": now}); err != nil {
+		run, cols := approve(run, actor, s.timestamp())
+		if err := updateRun(ctx, tx, run.ID, cols); err != nil {
 			return err
 		}
 		numbers, err := statementNumbers(ctx, tx, run.ID)
@@ -339,17 +252,15 @@ func (s *Service) CancelRun(ctx context.Context, actor access.Actor, id uuid.UUI
 		if err != nil {
 			return err
 		}
-		if run.State != Draft {
-			return fault.New(RunStateConflict, "the run is %s; only a draft is cancelled", run.State)
+		if err := checkCancel(run); err != nil {
+			return err
 		}
 		before := run
-		now, who := s.timestamp(), label(actor)
-		run.State, run.CancelledByLabel, run.CancelledAt, run.CancelReason = Cancelled, &who, &now, reason
+		run, cols := cancel(run, actor, s.timestamp(), reason)
 		if err := freeItems(ctx, tx, run.ID); err != nil {
 			return err
 		}
-		if err := updateRun(ctx, tx, run.ID, map[string]any{"state": run.State, "cancelled_by_label": who, "cancelled_at": now,
-			"cancel_reason": reason}); err != nil {
+		if err := updateRun(ctx, tx, run.ID, cols); err != nil {
 			return err
 		}
 		out = run
@@ -372,8 +283,8 @@ func (s *Service) ExportRun(ctx context.Context, actor access.Actor, id uuid.UUI
 		if err != nil {
 			return err
 		}
-		if run.State != Approved {
-			return fault.New(RunStateConflict, "the run is %s; only an approved run is exported", run.State)
+		if err := checkExport(run); err != nil {
+			return err
 		}
 		if err := checkFresh(ctx, tx, run.ID); err != nil {
 			return err
@@ -383,8 +294,8 @@ func (s *Service) ExportRun(ctx context.Context, actor access.Actor, id uuid.UUI
 			return err
 		}
 		before := run
-		now, who := s.timestamp(), label(actor)
-		run.State, run.ExportedByLabel, run.ExportedAt = Exported, &who, &now
+		now := s.timestamp()
+		run, cols := export(run, actor, now)
 		detail, err := loadRunDetail(ctx, tx, run)
 		if err != nil {
 			return err
@@ -409,7 +320,7 @@ func (s *Service) ExportRun(ctx context.Context, actor access.Actor, id uuid.UUI
 			}
 			hashes[kind] = f.SHA256Hex()
 		}
-		if err := updateRun(ctx, tx, run.ID, map[string]any{"state": run.State, "exported_by_label": who, "exported_at": now}); err != nil {
+		if err := updateRun(ctx, tx, run.ID, cols); err != nil {
 			return err
 		}
 		out = run
@@ -433,12 +344,13 @@ func (s *Service) ConfirmRun(ctx context.Context, actor access.Actor, id uuid.UU
 		if err != nil {
 			return err
 		}
-		if run.State == Paid {
+		done, err := checkConfirm(run)
+		if err != nil {
+			return err
+		}
+		if done {
 			out = run
 			return nil
-		}
-		if run.State != Exported {
-			return fault.New(RunStateConflict, "the run is %s; only an exported run is confirmed", run.State)
 		}
 		items, err := runItemIDs(ctx, tx, run.ID)
 		if err != nil {
@@ -465,9 +377,8 @@ func (s *Service) ConfirmRun(ctx context.Context, actor access.Actor, id uuid.UU
 			return err
 		}
 		before := run
-		now, who := s.timestamp(), label(actor)
-		run.State, run.PaidByLabel, run.PaidAt = Paid, &who, &now
-		if err := updateRun(ctx, tx, run.ID, map[string]any{"state": run.State, "paid_by_label": who, "paid_at": now}); err != nil {
+		run, cols := confirm(run, actor, s.timestamp())
+		if err := updateRun(ctx, tx, run.ID, cols); err != nil {
 			return err
 		}
 		out = run

@@ -159,7 +159,7 @@ func BuildSEPA(run RunDetail, settings Settings, at time.Time) ([]byte, error) {
 	pmt := sepaPaymentInf{PmtInfID: id + "-1", PmtMtd: "TRF", BtchBookg: "true", PmtTpInf: sepaPaymentType{SvcLvl: sepaCode{Cd: "SEPA"}},
 		Dbtr:     sepaParty{Nm: SEPAText(settings.DebtorName, 70), PstlAdr: sepaAddress(settings.Street, settings.Postcode, settings.Town, settings.Country)},
 		DbtrAcct: sepaAccount{ID: sepaAccountID{IBAN: settings.DebtorIBAN}}, DbtrAgt: sepaAgent{FinInstnID: agent(settings.DebtorBIC)}, ChrgBr: "SLEV"}
-	exec := AddWorkingDays(dateOf(at), settings.ExecutionDays).Format(time.DateOnly)
+	exec := AddWeekdays(dateOf(at), settings.ExecutionDays).Format(time.DateOnly)
 	if v09 {
 		pmt.ReqdExctnDt.Dt = exec
 	} else {
@@ -173,7 +173,7 @@ func BuildSEPA(run RunDetail, settings Settings, at time.Time) ([]byte, error) {
 		if st.Number == nil {
 			return nil, fmt.Errorf("sepa: statement %s has no number; only an approved run is exported", st.ID)
 		}
-		tx := sepaTransaction{
+		trf := sepaTransaction{
 			PmtID:    sepaPaymentID{InstrID: *st.Number, EndToEndID: *st.Number},
 			Amt:      sepaAmount{InstdAmt: sepaInstructed{Ccy: "EUR", Value: money.String(st.ToTransfer)}},
 			Cdtr:     sepaParty{Nm: SEPAText(st.ProviderName, 70), PstlAdr: sepaAddress(st.AddressLine1, st.Postcode, st.City, st.Country)},
@@ -181,9 +181,9 @@ func BuildSEPA(run RunDetail, settings Settings, at time.Time) ([]byte, error) {
 			RmtInf:   sepaRemittance{Ustrd: SEPAText(remittance(run.Run, st.Statement), 140)},
 		}
 		if st.BIC != "" {
-			tx.CdtrAgt = &sepaAgent{FinInstnID: agent(st.BIC)}
+			trf.CdtrAgt = &sepaAgent{FinInstnID: agent(st.BIC)}
 		}
-		pmt.CdtTrfTxInf = append(pmt.CdtTrfTxInf, tx)
+		pmt.CdtTrfTxInf = append(pmt.CdtTrfTxInf, trf)
 		sum = sum.Add(st.ToTransfer)
 	}
 	if len(pmt.CdtTrfTxInf) == 0 {
@@ -258,9 +258,12 @@ func SEPAText(s string, max int) string {
 	return out
 }
 
-// AddWorkingDays returns the date n working days (Monday to Friday) after
-// d; with n = 0, d itself or the next working day when d falls in a weekend.
-func AddWorkingDays(d time.Time, n int) time.Time {
+// AddWeekdays returns the date n weekdays after d, skipping Saturdays and
+// Sundays only (it knows no public holidays; outcomes.AddWorkingDays keeps
+// the calendar of working days); with n = 0, d itself or the Monday after
+// when d falls on a Saturday or Sunday. It gives a SEPA file's requested
+// execution date.
+func AddWeekdays(d time.Time, n int) time.Time {
 	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
 		d = d.AddDate(0, 0, 1)
 	}

@@ -33,7 +33,7 @@ func TestSEPAText(t *testing.T) {
 	}
 }
 
-func TestAddWorkingDays(t *testing.T) {
+func TestAddWeekdays(t *testing.T) {
 	for _, c := range []struct {
 		from string
 		n    int
@@ -44,8 +44,8 @@ func TestAddWorkingDays(t *testing.T) {
 		{"2005-04-04", 0, "2005-04-04"},
 		{"2005-04-04", 5, "2005-04-11"},
 	} {
-		if got := billing.AddWorkingDays(date(c.from), c.n).Format(time.DateOnly); got != c.want {
-			t.Errorf("AddWorkingDays(%s, %d) = %s, want %s", c.from, c.n, got, c.want)
+		if got := billing.AddWeekdays(date(c.from), c.n).Format(time.DateOnly); got != c.want {
+			t.Errorf("AddWeekdays(%s, %d) = %s, want %s", c.from, c.n, got, c.want)
 		}
 	}
 }

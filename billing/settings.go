@@ -21,7 +21,8 @@ const (
 
 // Settings are how the municipality pays: the debtor of every transfer (its
 // name, account and address, shown on the statements too), the pain.001
-// version and the number of working days between export and execution.
+// version and the number of weekdays (AddWeekdays) between export and
+// execution.
 type Settings struct {
 	DebtorName    string    `json:"debtor_name"`
 	DebtorIBAN    string    `json:"debtor_iban" gorm:"column:debtor_iban"`

@@ -7,7 +7,6 @@ import (
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/fault"
-	"github.com/euregio/tranche/pooling"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -107,83 +106,6 @@ func (Funding) TableName() string { return "statement_line_funding" }
 type StatementDetail struct {
 	Statement
 	Lines []Line `json:"lines"`
-}
-
-var hundred = decimal.NewFromInt(100)
-
-// VATOf splits an amount that includes VAT into net and VAT at rate percent
-// (nil: exempt). The VAT is rounded half away from zero to the cent and the
-// net takes the remainder, so net + VAT is exactly the amount.
-func VATOf(amount decimal.Decimal, rate *decimal.Decimal) (net, vat decimal.Decimal) {
-	if rate == nil || rate.IsZero() {
-		return amount, decimal.Zero
-	}
-	vat = amount.Mul(*rate).Div(hundred.Add(*rate)).Round(2)
-	return amount.Sub(vat), vat
-}
-
-// fundingOf turns pooling's split of an accrual into a line's funding,
-// negated for a clawback.
-func fundingOf(parts []pooling.StreamAmount, negate bool) []Funding {
-	out := make([]Funding, len(parts))
-	for i, p := range parts {
-		amount := p.Amount
-		if negate {
-			amount = amount.Neg()
-		}
-		out[i] = Funding{FundingStreamID: p.FundingStreamID, BudgetID: p.BudgetID, StreamName: p.StreamName, ReportingCode: p.ReportingCode, Amount: amount}
-	}
-	return out
-}
-
-// settle computes the statement's totals from its lines.
-func (d *StatementDetail) settle() {
-	d.Subtotal, d.VATTotal, d.CarriedIn = decimal.Zero, decimal.Zero, decimal.Zero
-	for i := range d.Lines {
-		l := &d.Lines[i]
-		l.Position = i + 1
-		l.StatementID = d.ID
-		if l.Kind == LineCarried {
-			d.CarriedIn = d.CarriedIn.Add(l.Amount)
-			continue
-		}
-		d.Subtotal = d.Subtotal.Add(l.NetAmount)
-		d.VATTotal = d.VATTotal.Add(l.VATAmount)
-	}
-	d.Total = d.Subtotal.Add(d.VATTotal)
-	d.Balance = d.Total.Add(d.CarriedIn)
-	d.ToTransfer = decimal.Max(d.Balance, decimal.Zero)
-	d.CarriedOut = decimal.Min(d.Balance, decimal.Zero)
-	d.LineCount = len(d.Lines)
-}
-
-// Reconciles reports whether the statement's totals equal the sums of its
-// lines, every line's parts add up, and the balance splits into transfer
-// and carry as the rules say.
-func (d StatementDetail) Reconciles() bool {
-	c := d
-	c.Lines = append([]Line(nil), d.Lines...)
-	c.settle()
-	if !c.Subtotal.Equal(d.Subtotal) || !c.VATTotal.Equal(d.VATTotal) || !c.Total.Equal(d.Total) || !c.CarriedIn.Equal(d.CarriedIn) ||
-		!c.Balance.Equal(d.Balance) || !c.ToTransfer.Equal(d.ToTransfer) || !c.CarriedOut.Equal(d.CarriedOut) || c.LineCount != d.LineCount {
-		return false
-	}
-	for _, l := range d.Lines {
-		if !l.NetAmount.Add(l.VATAmount).Equal(l.Amount) {
-			return false
-		}
-		if l.Kind == LineCarried {
-			continue
-		}
-		sum := decimal.Zero
-		for _, f := range l.Funding {
-			sum = sum.Add(f.Amount)
-		}
-		if !sum.Equal(l.Amount) {
-			return false
-		}
-	}
-	return true
 }
 
 // GetStatement returns a statement with its lines. A provider user sees only

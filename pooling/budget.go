@@ -10,7 +10,6 @@ import (
 	"github.com/euregio/tranche/internal/audit"
 	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/fault"
-	"github.com/euregio/tranche/internal/money"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -30,17 +29,6 @@ type CreateBudgetInput struct {
 	Name        string `json:"name"`
 	PeriodStart string `json:"period_start"`
 	PeriodEnd   string `json:"period_end"`
-}
-
-func (in CreateBudgetInput) parse() (Budget, fault.Fields) {
-	var errs fault.Fields
-	b := Budget{Name: requireText(&errs, "name", in.Name, 200)}
-	b.PeriodStart = parseDate(&errs, "period_start", in.PeriodStart)
-	b.PeriodEnd = parseDate(&errs, "period_end", in.PeriodEnd)
-	if !b.PeriodStart.IsZero() && !b.PeriodEnd.IsZero() && b.PeriodEnd.Before(b.PeriodStart) {
-		errs.Add("period_end", codeEndBeforeStart, "the period ends before it starts")
-	}
-	return b, errs
 }
 
 // CreateBudget records a new, empty budget.
@@ -90,10 +78,7 @@ func (s *Service) GetBudget(ctx context.Context, actor access.Actor, id uuid.UUI
 // BudgetAvailable is the money allocated to a budget and not reserved, over
 // all its funding streams (contracts asks it before activating a contract).
 func (s *Service) BudgetAvailable(ctx context.Context, tx *gorm.DB, budgetID uuid.UUID) (decimal.Decimal, error) {
-	var sum decimal.Decimal
-	err := tx.WithContext(ctx).Raw(`SELECT COALESCE(sum(balance), 0) FROM ledger_balances WHERE budget_id = ? AND account = ?`,
-		budgetID, string(Available)).Scan(&sum).Error
-	return sum, err
+	return budgetAvailable(ctx, tx, budgetID)
 }
 
 // ListBudgets returns one page of budgets in creation order and the cursor
@@ -137,20 +122,13 @@ func (s *Service) Allocate(ctx context.Context, actor access.Actor, in AllocateI
 	if err := actor.Require(access.WriteFunding); err != nil {
 		return Allocation{}, err
 	}
-	var errs fault.Fields
-	if in.BudgetID == uuid.Nil {
-		errs.Add("budget_id", codeRequired, "a budget is required")
-	}
-	if in.FundingStreamID == uuid.Nil {
-		errs.Add("funding_stream_id", codeRequired, "a funding stream is required")
-	}
-	amount := money.ParseField(&errs, "amount", in.Amount, true)
-	if err := errs.Err(); err != nil {
+	amount, err := in.parse()
+	if err != nil {
 		return Allocation{}, err
 	}
 	a := Allocation{ID: uuid.Must(uuid.NewV7()), BudgetID: in.BudgetID, FundingStreamID: in.FundingStreamID,
 		Amount: amount, TransactionID: uuid.Must(uuid.NewV7()), CreatedAt: s.timestamp()}
-	err := s.transaction(ctx, func(tx *gorm.DB) error {
+	err = s.transaction(ctx, func(tx *gorm.DB) error {
 		b, err := findBudget(ctx, tx, in.BudgetID, false)
 		if err != nil {
 			return err
@@ -160,14 +138,8 @@ func (s *Service) Allocate(ctx context.Context, actor access.Actor, in AllocateI
 			return err
 		}
 		a.StreamName, a.ReportingCode = f.Name, f.ReportingCode
-		if !f.Covers(b.PeriodStart, b.PeriodEnd) {
-			return fault.New(AllocationOutsideValidity, "budget %q runs %s to %s, funding stream %q is valid %s to %s",
-				b.Name, b.PeriodStart.Format(dateLayout), b.PeriodEnd.Format(dateLayout),
-				f.Name, f.ValidFrom.Format(dateLayout), f.ValidTo.Format(dateLayout))
-		}
-		if amount.GreaterThan(f.Unallocated()) {
-			return fault.New(AllocationExceedsStream, "funding stream %q has %s unallocated, %s asked",
-				f.Name, money.String(f.Unallocated()), money.String(amount))
+		if err := checkAllocation(b, f, amount); err != nil {
+			return err
 		}
 		if err := insertAllocation(ctx, tx, a); err != nil {
 			return fmt.Errorf("allocate: %w", err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/euregio/tranche/internal/audit"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 )
@@ -104,6 +105,9 @@ func TestBulkLedgerWritesWhatTheServiceWrites(t *testing.T) {
 	}
 	at := time.Date(2005, 4, 1, 9, 0, 0, 0, time.UTC)
 	refused := map[string]bool{}
+	// BulkLedger writes the ledger only; its caller (`tranche generate`)
+	// records the audit events of the commitments, and so does this test.
+	var reserved []audit.Event
 	for i, st := range steps {
 		in := ReserveInput{BudgetID: service.b.ID, Category: st.category, Amount: d(st.amount), Reference: refs[st.ref],
 			ContractID: service.contractID, ProviderID: service.providerID}
@@ -127,7 +131,11 @@ func TestBulkLedgerWritesWhatTheServiceWrites(t *testing.T) {
 		ok := true
 		switch st.op {
 		case "reserve":
-			_, ok, berr = ledger.Reserve(in, uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), at, "bulk")
+			var c Commitment
+			c, ok, berr = ledger.Reserve(in, uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), at, "bulk")
+			if ok {
+				reserved = append(reserved, audit.Event{Action: "commitment.reserve", EntityType: "commitment", EntityID: c.ID.String(), After: c})
+			}
 		case "accrue":
 			_, berr = ledger.Accrue(refs[st.ref], uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), d(st.amount), at, "bulk")
 		case "release":
@@ -146,7 +154,12 @@ func TestBulkLedgerWritesWhatTheServiceWrites(t *testing.T) {
 	if !refused["reserve"] {
 		t.Fatal("the scenario never runs out of money")
 	}
-	err = bulk.in(func(tx *gorm.DB) error { return ledger.Flush(ctx, tx, insertCopier(tx)) })
+	err = bulk.in(func(tx *gorm.DB) error {
+		if err := ledger.Flush(ctx, tx, insertCopier(tx)); err != nil {
+			return err
+		}
+		return audit.RecordMany(ctx, tx, system, reserved)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

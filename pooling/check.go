@@ -8,20 +8,12 @@ package pooling
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/euregio/tranche/internal/check"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 )
-
-// CheckResult is the outcome of one consistency check (the one type of
-// internal/check).
-type CheckResult = check.Result
-
-// maxFaults bounds the examples a check reports.
-const maxFaults = 20
 
 // appendOnlyTriggers are the triggers that keep the ledger append-only and
 // balanced, by table.
@@ -37,43 +29,26 @@ var appendOnlyTriggers = map[string][]string{
 // Check verifies the pooling data: every ledger transaction balances, no
 // balance is negative, the running balances equal the sum of the postings,
 // the report equals the ledger, commitments and accruals agree with it,
-// reversals undo exactly what they reverse, and the append-only triggers are
-// in place. The error is for a query that failed, not for a failed check.
-func Check(ctx context.Context, db *gorm.DB) ([]CheckResult, error) {
-	db = db.WithContext(ctx)
-	checks := []struct {
-		name, ok string
-		run      func(*gorm.DB) ([]string, error)
-	}{
-		{"ledger_balanced", "every ledger transaction has two or more postings summing to zero per budget and stream", checkBalanced},
-		{"balances_not_negative", "no available, committed, payable, paid or receivable balance is negative", checkNotNegative},
-		{"balances_match_postings", "the running balances and the totals released and clawed back equal the sums of the postings", checkBalancesMatch},
-		{"report_matches_ledger", "every report figure equals the same figure summed from the postings, allocated equals the allocations, and every line reconciles", checkReport},
-		{"commitments_match_ledger", "commitment and accrual splits add up and agree with the ledger", checkCommitments},
-		{"reversals_exact", "every reversing transaction undoes exactly the transaction it reverses", checkReversals},
-		{"append_only_triggers", "the triggers that keep the ledger append-only and balanced are present and enabled", checkTriggers},
+// reversals undo exactly what they reverse, the append-only triggers are in
+// place, and every funding stream, budget and commitment has its audit
+// event (none was made behind the application's back). The error is for a
+// query that failed, not for a failed check.
+func Check(ctx context.Context, db *gorm.DB) ([]check.Result, error) {
+	on := func(find func(*gorm.DB) ([]string, error)) func(context.Context, *gorm.DB) ([]string, error) {
+		return func(ctx context.Context, db *gorm.DB) ([]string, error) { return find(db.WithContext(ctx)) }
 	}
-	out := make([]CheckResult, 0, len(checks))
-	for _, c := range checks {
-		faults, err := c.run(db)
-		if err != nil {
-			return out, fmt.Errorf("check %s: %w", c.name, err)
-		}
-		r := CheckResult{Name: c.name, OK: len(faults) == 0, Detail: c.ok}
-		if !r.OK {
-			r.Detail = fmt.Sprintf("%d problem(s): %s", len(faults), strings.Join(limit(faults), "; "))
-			r.Faults = limit(faults)
-		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
-func limit(s []string) []string {
-	if len(s) > maxFaults {
-		return s[:maxFaults]
-	}
-	return s
+	return check.Run(ctx, db,
+		check.Check{Name: "ledger_balanced", OK: "every ledger transaction has two or more postings summing to zero per budget and stream", Find: on(checkBalanced)},
+		check.Check{Name: "balances_not_negative", OK: "no available, committed, payable, paid or receivable balance is negative", Find: on(checkNotNegative)},
+		check.Check{Name: "balances_match_postings", OK: "the running balances and the totals released and clawed back equal the sums of the postings", Find: on(checkBalancesMatch)},
+		check.Check{Name: "report_matches_ledger", OK: "every report figure equals the same figure summed from the postings, allocated equals the allocations, and every line reconciles", Find: on(checkReport)},
+		check.Check{Name: "commitments_match_ledger", OK: "commitment and accrual splits add up and agree with the ledger", Find: on(checkCommitments)},
+		check.Check{Name: "reversals_exact", OK: "every reversing transaction undoes exactly the transaction it reverses", Find: on(checkReversals)},
+		check.Check{Name: "append_only_triggers", OK: "the triggers that keep the ledger append-only and balanced are present and enabled", Find: on(checkTriggers)},
+		check.Check{Name: "every change audited: pooling", OK: "every funding stream, budget and commitment has its audit event",
+			Find: check.SQL(check.Unaudited("funding_streams", "funding_stream") + " UNION ALL " + check.Unaudited("budgets", "budget") +
+				" UNION ALL " + check.Unaudited("commitments", "commitment"))},
+	)
 }
 
 // faultRows runs a query whose rows each describe one fault in a column "fault".

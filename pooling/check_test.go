@@ -13,8 +13,8 @@ func checkFailures(t *testing.T, e *env) map[string]string {
 	if err != nil {
 		t.Fatalf("Check: %v", err)
 	}
-	if len(results) != 7 {
-		t.Fatalf("Check returned %d results, want 7", len(results))
+	if len(results) != 8 {
+		t.Fatalf("Check returned %d results, want 8", len(results))
 	}
 	failed := map[string]string{}
 	for _, r := range results {

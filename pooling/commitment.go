@@ -82,39 +82,6 @@ type ReserveInput struct {
 	ProviderID uuid.UUID
 }
 
-// checkAmount adds a field error unless d is a positive amount in cents.
-func checkAmount(errs *fault.Fields, field string, d decimal.Decimal) {
-	switch {
-	case !d.IsPositive():
-		errs.Add(field, money.CodeNotPositive, "the amount must be more than zero")
-	case !d.Equal(d.Round(2)):
-		errs.Add(field, money.CodeTooPrecise, "an amount has at most two decimals")
-	case d.GreaterThan(money.Max):
-		errs.Add(field, money.CodeTooLarge, "the amount is too large")
-	}
-}
-
-func (in ReserveInput) validate() error {
-	var errs fault.Fields
-	if in.BudgetID == uuid.Nil {
-		errs.Add("budget_id", codeRequired, "a budget is required")
-	}
-	if strings.TrimSpace(in.Category) == "" {
-		errs.Add("category", codeRequired, "a service category is required")
-	}
-	checkAmount(&errs, "amount", in.Amount)
-	if in.Reference == uuid.Nil {
-		errs.Add("reference", codeRequired, "a reference is required")
-	}
-	if in.ContractID == uuid.Nil {
-		errs.Add("contract_id", codeRequired, "a contract is required")
-	}
-	if in.ProviderID == uuid.Nil {
-		errs.Add("provider_id", codeRequired, "a provider is required")
-	}
-	return errs.Err()
-}
-
 // Reserve commits amount of the budget to the reference, split over the
 // budget's streams whose earmark allows the category by the reservation
 // policy (see the package documentation). When those streams together hold
@@ -154,14 +121,9 @@ func (s *Service) Reserve(ctx context.Context, tx *gorm.DB, actor access.Actor, 
 	if err != nil {
 		return Commitment{}, err
 	}
-	parts, ok := splitReservation(in.BudgetID, streams, in.Amount)
-	if !ok {
-		eligible := decimal.Zero
-		for _, st := range streams {
-			eligible = eligible.Add(st.Available)
-		}
-		return Commitment{}, fault.New(BudgetInsufficient, "%s available for %s in this budget, %s asked",
-			money.String(eligible), in.Category, money.String(in.Amount))
+	parts, err := planReservation(in, streams)
+	if err != nil {
+		return Commitment{}, err
 	}
 	c := Commitment{ID: uuid.Must(uuid.NewV7()), Reference: in.Reference, BudgetID: in.BudgetID, Category: in.Category,
 		Amount: in.Amount, ContractID: in.ContractID, ProviderID: in.ProviderID, CreatedAt: s.timestamp(),
@@ -322,19 +284,14 @@ func (s *Service) Pay(ctx context.Context, tx *gorm.DB, actor access.Actor, accr
 	if paymentID == uuid.Nil {
 		return Accrual{}, fault.Invalid(fault.Field("payment_id", codeRequired, "a payment id is required"))
 	}
-	a, err := lockAccrualFor(ctx, tx, accrualID)
+	before, err := lockAccrualFor(ctx, tx, accrualID)
 	if err != nil {
 		return Accrual{}, err
 	}
-	if a.Status != AccrualPayable {
-		return Accrual{}, fault.New(AccrualNotPayable, "accrual %s is %s", accrualID, a.Status)
+	a, t, err := planPay(before, paymentID, s.timestamp(), actorLabel(actor))
+	if err != nil {
+		return Accrual{}, err
 	}
-	before := a
-	now := s.timestamp()
-	a.Status, a.PaymentID, a.PaidAt = AccrualPaid, &paymentID, &now
-	commitmentID := a.CommitmentID
-	t := Transaction{ID: uuid.Must(uuid.NewV7()), Kind: KindPay, CommitmentID: &commitmentID, AccrualID: &a.ID,
-		Actor: actorLabel(actor), CreatedAt: now, Postings: moves(Payable, Paid, a.BudgetID, a.Parts)}
 	if err := writeTransaction(ctx, tx, t); err != nil {
 		return Accrual{}, err
 	}
@@ -367,31 +324,22 @@ func (s *Service) ClawBack(ctx context.Context, tx *gorm.DB, actor access.Actor,
 	if reason == "" {
 		return Accrual{}, fault.Invalid(fault.Field("reason", codeRequired, "a reason is required"))
 	}
-	a, err := lockAccrualFor(ctx, tx, accrualID)
+	before, err := lockAccrualFor(ctx, tx, accrualID)
 	if err != nil {
 		return Accrual{}, err
 	}
-	before := a
-	now := s.timestamp()
-	commitmentID := a.CommitmentID
-	t := Transaction{ID: uuid.Must(uuid.NewV7()), Kind: KindClawBack, CommitmentID: &commitmentID, AccrualID: &a.ID,
-		Actor: actorLabel(actor), CreatedAt: now, Memo: reason}
-	switch a.Status {
-	case AccrualPayable:
-		accrued, err := findAccrualTransaction(ctx, tx, a.ID)
+	var accrued *Transaction // what a payable accrual's clawback reverses
+	if before.Status == AccrualPayable {
+		t, err := findAccrualTransaction(ctx, tx, before.ID)
 		if err != nil {
 			return Accrual{}, err
 		}
-		t.ReversesID = &accrued.ID
-		t.Postings = reversal(accrued.Postings)
-		a.Status = AccrualWithdrawn
-	case AccrualPaid:
-		t.Postings = moves(Paid, ClawbackReceivable, a.BudgetID, a.Parts)
-		a.Status = AccrualReclaiming
-	default:
-		return Accrual{}, fault.New(AccrualClawedBack, "accrual %s is %s", accrualID, a.Status)
+		accrued = &t
 	}
-	a.ClawbackReason, a.ClawedBackAt = &reason, &now
+	a, t, err := planClawBack(before, accrued, reason, s.timestamp(), actorLabel(actor))
+	if err != nil {
+		return Accrual{}, err
+	}
 	if err := writeTransaction(ctx, tx, t); err != nil {
 		return Accrual{}, err
 	}
@@ -417,19 +365,14 @@ func (s *Service) SettleClawBack(ctx context.Context, tx *gorm.DB, actor access.
 	if paymentID == uuid.Nil {
 		return Accrual{}, fault.Invalid(fault.Field("payment_id", codeRequired, "a payment id is required"))
 	}
-	a, err := lockAccrualFor(ctx, tx, accrualID)
+	before, err := lockAccrualFor(ctx, tx, accrualID)
 	if err != nil {
 		return Accrual{}, err
 	}
-	if a.Status != AccrualReclaiming {
-		return Accrual{}, fault.New(ClawBackNotOpen, "accrual %s is %s", accrualID, a.Status)
+	a, t, err := planSettle(before, paymentID, s.timestamp(), actorLabel(actor))
+	if err != nil {
+		return Accrual{}, err
 	}
-	before := a
-	now := s.timestamp()
-	a.Status, a.SettlementPaymentID, a.SettledAt = AccrualReclaimed, &paymentID, &now
-	commitmentID := a.CommitmentID
-	t := Transaction{ID: uuid.Must(uuid.NewV7()), Kind: KindSettleClawBack, CommitmentID: &commitmentID, AccrualID: &a.ID,
-		Actor: actorLabel(actor), CreatedAt: now, Postings: moves(ClawbackReceivable, Committed, a.BudgetID, a.Parts)}
 	if err := writeTransaction(ctx, tx, t); err != nil {
 		return Accrual{}, err
 	}

@@ -4,6 +4,27 @@
 // It imports no other capability, only internal/ (access, audit, database,
 // fault, money). outcomes and billing call it; web shows it.
 //
+// # Shape
+//
+// policy.go holds the rules as pure functions: the validation of a funding
+// stream, budget, allocation and reservation input, whether a stream may
+// still change (checkStreamChangeable) and take an allocation
+// (checkAllocation), the reservation policy (reservationOrder,
+// splitReservation, planReservation), the proportional split
+// (splitProportional), the steps of an accrual (planPay, planClawBack,
+// planSettle) and the plan of a payment run's PayMany (planPayMany);
+// ledger.go the ledger's own (Transaction.Validate, move, reversal). They
+// take values and return what to write or a domain error, and are
+// table-tested without a database (policy_test.go, ledger_test.go). store.go
+// holds every query of the service (store_bulk.go those of the bulk writer,
+// BulkLedger); check.go the consistency checks' own. The service methods
+// (stream.go, budget.go, commitment.go, paymany.go, report.go) lock, load,
+// plan, write and audit. The SQL dialect is plain SQL through gorm's Raw and
+// Exec, because the ledger's statements (row locks in a fixed order,
+// ANY(?::uuid[]), array columns, INSERT … SELECT) are clearer so; gorm's
+// builder only for the paged lists (listStreams, listBudgets), where
+// database.Page adds the cursor.
+//
 // # Ledger
 //
 // Every movement of money is a ledger transaction of two or more postings

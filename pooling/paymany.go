@@ -2,13 +2,9 @@ package pooling
 
 import (
 	"context"
-	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/audit"
-	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/fault"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -36,77 +32,48 @@ func (s *Service) PayMany(ctx context.Context, tx *gorm.DB, actor access.Actor, 
 	if len(accrualIDs) == 0 {
 		return nil
 	}
-	ids := slices.Clone(accrualIDs)
-	slices.SortFunc(ids, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
-	for i := 1; i < len(ids); i++ {
-		if ids[i] == ids[i-1] {
-			return fault.New(AccrualNotPayable, "accrual %s is listed twice", ids[i])
-		}
+	ids, err := sortedAccrualIDs(accrualIDs)
+	if err != nil {
+		return err
 	}
-	db := tx.WithContext(ctx)
-	// The commitments first, in id order, as every step on a commitment
-	// locks it before its accruals.
-	var locked []struct{ ID uuid.UUID }
-	if err := db.Raw(`SELECT id FROM commitments WHERE id IN (SELECT commitment_id FROM accruals WHERE id = ANY(?::uuid[]))
-		ORDER BY id FOR UPDATE`, database.UUIDs(ids)).Scan(&locked).Error; err != nil {
-		return fmt.Errorf("pay: lock commitments: %w", err)
+	// Lock: the commitments first, in id order, as every step on a
+	// commitment locks it before its accruals; then the accruals.
+	if err := lockCommitmentsOf(ctx, tx, ids); err != nil {
+		return err
 	}
-	var rows []accrualRow
-	if err := db.Raw(accrualSelect+` WHERE a.id = ANY(?::uuid[]) ORDER BY a.id FOR UPDATE OF a`, database.UUIDs(ids)).Scan(&rows).Error; err != nil {
-		return fmt.Errorf("pay: lock accruals: %w", err)
+	found, err := lockAccruals(ctx, tx, ids)
+	if err != nil {
+		return err
 	}
-	byID := make(map[uuid.UUID]accrualRow, len(rows))
-	for _, r := range rows {
-		byID[r.ID] = r
+	if err := checkAllPayable(accrualIDs, found); err != nil {
+		return err
 	}
-	for _, id := range accrualIDs {
-		r, ok := byID[id]
-		if !ok {
-			return notFound("accrual", id)
-		}
-		if AccrualStatus(r.Status) != AccrualPayable {
-			return fault.New(AccrualNotPayable, "accrual %s is %s", id, r.Status)
-		}
-	}
+	// Load the splits, plan, write, audit.
 	parts, err := accrualParts(ctx, tx, ids)
 	if err != nil {
 		return err
 	}
-	now := s.timestamp()
-	label := actorLabel(actor)
-	befores := make([]Accrual, len(accrualIDs))
-	afters := make([]Accrual, len(accrualIDs))
-	txs := make([]Transaction, len(accrualIDs))
-	var all []Posting
-	for i, id := range accrualIDs {
-		a := byID[id].accrual()
+	for id, a := range found {
 		a.Parts = parts[id]
-		befores[i] = a
-		pid, at := paymentID, now
-		a.Status, a.PaymentID, a.PaidAt = AccrualPaid, &pid, &at
-		afters[i] = a
-		commitmentID, accrualID := a.CommitmentID, a.ID
-		t := Transaction{ID: uuid.Must(uuid.NewV7()), Kind: KindPay, CommitmentID: &commitmentID, AccrualID: &accrualID,
-			Actor: label, CreatedAt: now, Postings: moves(Payable, Paid, a.BudgetID, a.Parts)}
-		if err := t.Validate(); err != nil {
-			return err
-		}
-		txs[i] = t
-		all = append(all, t.Postings...)
+		found[id] = a
 	}
-	if err := lockBalances(ctx, tx, all); err != nil {
+	now := s.timestamp()
+	plan, err := planPayMany(accrualIDs, found, paymentID, now, actorLabel(actor))
+	if err != nil {
 		return err
 	}
-	if err := writeTransactions(ctx, tx, txs); err != nil {
+	if err := lockBalances(ctx, tx, plan.Postings); err != nil {
 		return err
 	}
-	if err := db.Exec(`UPDATE accruals SET status = ?, payment_id = ?, paid_at = ? WHERE id = ANY(?::uuid[])`,
-		string(AccrualPaid), paymentID, now, database.UUIDs(ids)).Error; err != nil {
-		return fmt.Errorf("pay: update accruals: %w", err)
+	if err := writeTransactions(ctx, tx, plan.Transactions); err != nil {
+		return err
 	}
-	events := make([]audit.Event, len(afters))
-	for i := range afters {
-		events[i] = audit.Event{Action: "accrual.pay", EntityType: "accrual", EntityID: afters[i].ID.String(), Before: befores[i], After: afters[i]}
+	if err := markAccrualsPaid(ctx, tx, ids, paymentID, now); err != nil {
+		return err
+	}
+	events := make([]audit.Event, len(plan.After))
+	for i := range plan.After {
+		events[i] = audit.Event{Action: "accrual.pay", EntityType: "accrual", EntityID: plan.After[i].ID.String(), Before: plan.Before[i], After: plan.After[i]}
 	}
 	return audit.RecordMany(ctx, tx, actor, events)
 }

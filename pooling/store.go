@@ -97,8 +97,14 @@ func joinEarmark(e []string) *string {
 	return &s
 }
 
-func reportingCodeTaken(ctx context.Context, db *gorm.DB, code string) (bool, error) {
-	return exists(ctx, db, `SELECT 1 FROM funding_streams WHERE reporting_code = ?`, code)
+// reportingCodeTaken reports whether a stream other than self has code.
+func reportingCodeTaken(ctx context.Context, db *gorm.DB, code string, self uuid.UUID) (bool, error) {
+	return exists(ctx, db, `SELECT 1 FROM funding_streams WHERE reporting_code = ? AND id <> ?`, code, self)
+}
+
+// streamAllocated reports whether money of the stream has been allocated.
+func streamAllocated(ctx context.Context, db *gorm.DB, id uuid.UUID) (bool, error) {
+	return exists(ctx, db, `SELECT 1 FROM allocations WHERE funding_stream_id = ?`, id)
 }
 
 func insertStream(ctx context.Context, tx *gorm.DB, f FundingStream) error {
@@ -106,6 +112,13 @@ func insertStream(ctx context.Context, tx *gorm.DB, f FundingStream) error {
 		(id, funder, name, reporting_code, amount, allocated, currency, valid_from, valid_to, earmark, created_at)
 		VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, string_to_array(?::text, ','), ?)`,
 		f.ID, f.Funder, f.Name, f.ReportingCode, f.Amount, f.Currency, f.ValidFrom, f.ValidTo, joinEarmark(f.Earmark), f.CreatedAt).Error
+}
+
+// updateStream writes a stream's details (not what is allocated of it).
+func updateStream(ctx context.Context, tx *gorm.DB, f FundingStream) error {
+	return tx.WithContext(ctx).Exec(`UPDATE funding_streams SET funder = ?, name = ?, reporting_code = ?, amount = ?, currency = ?,
+		valid_from = ?, valid_to = ?, earmark = string_to_array(?::text, ',') WHERE id = ?`,
+		f.Funder, f.Name, f.ReportingCode, f.Amount, f.Currency, f.ValidFrom, f.ValidTo, joinEarmark(f.Earmark), f.ID).Error
 }
 
 // findStream returns a stream, locked for update when lock is set.
@@ -179,6 +192,14 @@ func listBudgets(ctx context.Context, db *gorm.DB, page database.Page) ([]Budget
 func insertAllocation(ctx context.Context, tx *gorm.DB, a Allocation) error {
 	return tx.WithContext(ctx).Exec(`INSERT INTO allocations (id, budget_id, funding_stream_id, amount, created_at) VALUES (?, ?, ?, ?, ?)`,
 		a.ID, a.BudgetID, a.FundingStreamID, a.Amount, a.CreatedAt).Error
+}
+
+// budgetAvailable is what the budget's streams have available, together.
+func budgetAvailable(ctx context.Context, db *gorm.DB, budgetID uuid.UUID) (decimal.Decimal, error) {
+	var sum decimal.Decimal
+	err := db.WithContext(ctx).Raw(`SELECT COALESCE(sum(balance), 0) FROM ledger_balances WHERE budget_id = ? AND account = ?`,
+		budgetID, string(Available)).Scan(&sum).Error
+	return sum, err
 }
 
 func listAllocations(ctx context.Context, db *gorm.DB, budgetID uuid.UUID) ([]Allocation, error) {
@@ -529,6 +550,39 @@ func updateAccrual(ctx context.Context, tx *gorm.DB, a Accrual) error {
 		string(a.Status), a.PaymentID, a.ClawbackReason, a.SettlementPaymentID, a.PaidAt, a.ClawedBackAt, a.SettledAt, a.ID).Error
 	if err != nil {
 		return fmt.Errorf("update accrual %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// lockCommitmentsOf locks, in id order, the commitments of the accruals ids.
+func lockCommitmentsOf(ctx context.Context, tx *gorm.DB, ids []uuid.UUID) error {
+	var locked []struct{ ID uuid.UUID }
+	if err := tx.WithContext(ctx).Raw(`SELECT id FROM commitments WHERE id IN (SELECT commitment_id FROM accruals WHERE id = ANY(?::uuid[]))
+		ORDER BY id FOR UPDATE`, database.UUIDs(ids)).Scan(&locked).Error; err != nil {
+		return fmt.Errorf("pay: lock commitments: %w", err)
+	}
+	return nil
+}
+
+// lockAccruals locks the accruals ids in id order and returns those found,
+// without their parts.
+func lockAccruals(ctx context.Context, tx *gorm.DB, ids []uuid.UUID) (map[uuid.UUID]Accrual, error) {
+	var rows []accrualRow
+	if err := tx.WithContext(ctx).Raw(accrualSelect+` WHERE a.id = ANY(?::uuid[]) ORDER BY a.id FOR UPDATE OF a`, database.UUIDs(ids)).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("pay: lock accruals: %w", err)
+	}
+	out := make(map[uuid.UUID]Accrual, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.accrual()
+	}
+	return out, nil
+}
+
+// markAccrualsPaid marks the accruals ids paid by paymentID at at.
+func markAccrualsPaid(ctx context.Context, tx *gorm.DB, ids []uuid.UUID, paymentID uuid.UUID, at time.Time) error {
+	if err := tx.WithContext(ctx).Exec(`UPDATE accruals SET status = ?, payment_id = ?, paid_at = ? WHERE id = ANY(?::uuid[])`,
+		string(AccrualPaid), paymentID, at, database.UUIDs(ids)).Error; err != nil {
+		return fmt.Errorf("pay: update accruals: %w", err)
 	}
 	return nil
 }

@@ -3,17 +3,13 @@ package pooling
 import (
 	"context"
 	"fmt"
-	"github.com/euregio/tranche/internal/civil"
-	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/audit"
 	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/fault"
-	"github.com/euregio/tranche/internal/money"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -35,22 +31,6 @@ type FundingStream struct {
 	CreatedAt     time.Time       `json:"created_at"`
 }
 
-// Unrestricted reports whether the stream may pay for any category.
-func (f FundingStream) Unrestricted() bool { return f.Earmark == nil }
-
-// Allows reports whether the stream may pay for the category.
-func (f FundingStream) Allows(category string) bool {
-	return f.Earmark == nil || slices.Contains(f.Earmark, category)
-}
-
-// Unallocated is what may still be allocated to budgets.
-func (f FundingStream) Unallocated() decimal.Decimal { return f.Amount.Sub(f.Allocated) }
-
-// Covers reports whether the period from..to lies within the stream's validity.
-func (f FundingStream) Covers(from, to time.Time) bool {
-	return !from.Before(f.ValidFrom) && !to.After(f.ValidTo)
-}
-
 // CreateFundingStreamInput is a new stream as a form or the API sends it.
 // Amounts and dates are strings ("1234.50", "2005-01-01") so that a bad
 // value is reported on its field.
@@ -66,68 +46,6 @@ type CreateFundingStreamInput struct {
 	Unrestricted  bool     `json:"unrestricted"` // must be said explicitly: no earmark by accident
 }
 
-var reportingCodeFormat = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$`)
-
-const dateLayout = "2006-01-02"
-
-// parseDate reads a required date for field.
-func parseDate(errs *fault.Fields, field, s string) time.Time {
-	return civil.Field(errs, field, s)
-}
-
-// requireText checks a required, bounded text field.
-func requireText(errs *fault.Fields, field, s string, max int) string {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		errs.Add(field, codeRequired, "this field is required")
-	case len([]rune(s)) > max:
-		errs.Add(field, codeTooLong, fmt.Sprintf("at most %d characters", max))
-	}
-	return s
-}
-
-// parse checks everything that needs no database and returns the stream.
-func (in CreateFundingStreamInput) parse() (FundingStream, fault.Fields) {
-	var errs fault.Fields
-	f := FundingStream{Currency: "EUR"}
-	f.Funder = requireText(&errs, "funder", in.Funder, 200)
-	f.Name = requireText(&errs, "name", in.Name, 200)
-	f.ReportingCode = strings.TrimSpace(in.ReportingCode)
-	if f.ReportingCode == "" {
-		errs.Add("reporting_code", codeRequired, "a reporting code is required")
-	} else if !reportingCodeFormat.MatchString(f.ReportingCode) {
-		errs.Add("reporting_code", codeInvalidFormat, "letters, digits and . _ / - only, at most 40")
-	}
-	f.Amount = money.ParseField(&errs, "amount", in.Amount, true)
-	if c := strings.ToUpper(strings.TrimSpace(in.Currency)); c != "" && c != "EUR" {
-		errs.Add("currency", codeCurrency, "only EUR is supported")
-	}
-	f.ValidFrom = parseDate(&errs, "valid_from", in.ValidFrom)
-	f.ValidTo = parseDate(&errs, "valid_to", in.ValidTo)
-	if !f.ValidFrom.IsZero() && !f.ValidTo.IsZero() && f.ValidTo.Before(f.ValidFrom) {
-		errs.Add("valid_to", codeEndBeforeStart, "the validity ends before it starts")
-	}
-	var earmark []string
-	for _, c := range in.Earmark {
-		c = strings.TrimSpace(strings.ToLower(c))
-		if c != "" && !slices.Contains(earmark, c) {
-			earmark = append(earmark, c)
-		}
-	}
-	slices.Sort(earmark)
-	switch {
-	case in.Unrestricted && len(earmark) > 0:
-		errs.Add("earmark", codeEarmarkChoice, "choose service categories or unrestricted, not both")
-	case !in.Unrestricted && len(earmark) == 0:
-		errs.Add("earmark", codeEarmarkChoice, "choose the service categories the stream may pay for, or unrestricted")
-	}
-	if !in.Unrestricted {
-		f.Earmark = earmark
-	}
-	return f, errs
-}
-
 // checkStreamInTx adds the rules that need the database (known categories,
 // a reporting code no other stream has) to errs and returns them.
 func checkStreamInTx(ctx context.Context, tx *gorm.DB, f FundingStream, errs fault.Fields, self uuid.UUID) error {
@@ -141,7 +59,7 @@ func checkStreamInTx(ctx context.Context, tx *gorm.DB, f FundingStream, errs fau
 		}
 	}
 	if f.ReportingCode != "" {
-		taken, err := exists(ctx, tx, `SELECT 1 FROM funding_streams WHERE reporting_code = ? AND id <> ?`, f.ReportingCode, self)
+		taken, err := reportingCodeTaken(ctx, tx, f.ReportingCode, self)
 		if err != nil {
 			return err
 		}
@@ -168,20 +86,18 @@ func (s *Service) UpdateFundingStream(ctx context.Context, actor access.Actor, i
 		if err != nil {
 			return err
 		}
-		used, err := exists(ctx, tx, `SELECT 1 FROM allocations WHERE funding_stream_id = ?`, id)
+		used, err := streamAllocated(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if used || before.Allocated.IsPositive() {
-			return fault.New(FundingStreamInUse, "money of funding stream %s has been allocated; its details can no longer change", before.ReportingCode)
+		if err := checkStreamChangeable(before, used); err != nil {
+			return err
 		}
 		if err := checkStreamInTx(ctx, tx, f, slices.Clone(errs), id); err != nil {
 			return err
 		}
 		f.ID, f.CreatedAt, f.Allocated = before.ID, before.CreatedAt, before.Allocated
-		if err := tx.WithContext(ctx).Exec(`UPDATE funding_streams SET funder = ?, name = ?, reporting_code = ?, amount = ?, currency = ?,
-			valid_from = ?, valid_to = ?, earmark = string_to_array(?::text, ',') WHERE id = ?`,
-			f.Funder, f.Name, f.ReportingCode, f.Amount, f.Currency, f.ValidFrom, f.ValidTo, joinEarmark(f.Earmark), id).Error; err != nil {
+		if err := updateStream(ctx, tx, f); err != nil {
 			if database.IsUniqueViolation(err, "funding_streams_reporting_code_key") {
 				return fault.Invalid(fault.Field("reporting_code", codeTaken, "another funding stream has this reporting code"))
 			}

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/euregio/tranche/billing"
+	"github.com/euregio/tranche/internal/check"
 	"github.com/euregio/tranche/outcomes"
-	"github.com/euregio/tranche/pooling"
 	"gorm.io/gorm"
 )
 
@@ -94,8 +94,8 @@ func TestStoredFilesAreAppendOnlyAndCheckedOnDownload(t *testing.T) {
 	checkFaults := func() string {
 		t.Helper()
 		var faults []string
-		for _, check := range []func(context.Context, *gorm.DB) ([]pooling.CheckResult, error){billing.Check, outcomes.Check} {
-			results, err := check(ctx, b.db.Gorm)
+		for _, run := range []func(context.Context, *gorm.DB) ([]check.Result, error){billing.Check, outcomes.Check} {
+			results, err := run(ctx, b.db.Gorm)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -26,10 +26,10 @@ func runChecks(ctx context.Context, db *gorm.DB, anchors []audit.Anchor) []check
 			return audit.Check(ctx, db, anchors...)
 		}},
 		{"users", access.Check},
-		{"pooling", pooling.Check}, {"pooling", pooling.CheckAudited},
+		{"pooling", pooling.Check},
 		{"contracts", contracts.Check},
 		{"outcomes", outcomes.Check},
-		{"billing", billing.Check}, {"billing", billing.CheckAudited},
+		{"billing", billing.Check},
 	} {
 		results, err := capability.check(ctx, db)
 		out = append(out, results...)
