@@ -476,16 +476,11 @@ func (s *Server) handleSubmitClaim(ctx context.Context, in *submitInput) (*claim
 	if err != nil {
 		errs.Add("trajectory_id", "invalid_uuid", "the trajectory's id")
 	}
-	achieved := parseDate(&errs, "achieved_on", formValue(form, "achieved_on"), true)
-	if err := errs.Err(); err != nil {
-		return nil, s.fail(ctx, err)
-	}
-	files, err := formFiles(form, "evidence")
+	sub, err := submitInputOf(form, tid, errs)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	c, err := s.outcomes.Submit(ctx, actorFrom(ctx), outcomes.SubmitInput{TrajectoryID: tid, MilestoneCode: formValue(form, "milestone_code"),
-		AchievedOn: achieved, Note: formValue(form, "note"), Evidence: files})
+	c, err := s.outcomes.Submit(ctx, actorFrom(ctx), sub)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -568,16 +563,11 @@ func resubmitClaimOp() huma.Operation {
 }
 
 func (s *Server) handleResubmitClaim(ctx context.Context, in *resubmitInput) (*claimOutput, error) {
-	form := &in.RawBody
-	achieved, err := dateParam("achieved_on", formValue(form, "achieved_on"), false)
+	re, err := resubmitInputOf(&in.RawBody)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	files, err := formFiles(form, "evidence")
-	if err != nil {
-		return nil, s.fail(ctx, err)
-	}
-	c, err := s.outcomes.Resubmit(ctx, actorFrom(ctx), in.ID, outcomes.ResubmitInput{AchievedOn: achieved, Note: formValue(form, "note"), Evidence: files})
+	c, err := s.outcomes.Resubmit(ctx, actorFrom(ctx), in.ID, re)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}

@@ -184,15 +184,11 @@ func (s *Server) resubmit(c *gin.Context, a access.Actor, id uuid.UUID, kept map
 	}
 	defer form.RemoveAll()
 	kept["achieved_on"], kept["note"] = formValue(form, "achieved_on"), formValue(form, "note")
-	d, err := dateParam("achieved_on", kept["achieved_on"], false)
+	in, err := resubmitInputOf(form)
 	if err != nil {
 		return outcomes.ClaimDetail{}, err
 	}
-	files, err := formFiles(form, "evidence")
-	if err != nil {
-		return outcomes.ClaimDetail{}, err
-	}
-	return s.outcomes.Resubmit(c.Request.Context(), a, id, outcomes.ResubmitInput{AchievedOn: d, Note: kept["note"], Evidence: files})
+	return s.outcomes.Resubmit(c.Request.Context(), a, id, in)
 }
 
 // evidenceDownload streams one evidence file for viewing in the browser.

@@ -5,7 +5,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/euregio/tranche/contracts"
@@ -306,16 +305,12 @@ func (s *Server) submitClaim(c *gin.Context) {
 		return
 	}
 	defer form.RemoveAll()
-	code := strings.TrimSpace(formValue(form, "milestone_code"))
 	achieved, note := formValue(form, "achieved_on"), formValue(form, "note")
 	var created outcomes.ClaimDetail
-	d, err := dateParam("achieved_on", achieved, true)
+	in, err := submitInputOf(form, id, nil)
+	code := in.MilestoneCode
 	if err == nil {
-		var files []outcomes.File
-		if files, err = formFiles(form, "evidence"); err == nil {
-			created, err = s.outcomes.Submit(c.Request.Context(), a, outcomes.SubmitInput{TrajectoryID: id, MilestoneCode: code,
-				AchievedOn: d, Note: note, Evidence: files})
-		}
+		created, err = s.outcomes.Submit(c.Request.Context(), a, in)
 	}
 	if err == nil {
 		s.sessions.Put(c.Request.Context(), "flash", "outcomes.flash.claimed")
