@@ -107,6 +107,7 @@ func (b *billingEnv) waitForPDFs(runID string) PaymentRunBody {
 }
 
 func TestBillingAPIFullCycle(t *testing.T) {
+	t.Parallel()
 	b := newBillingEnv(t)
 	claim := b.approvedIntake(b.contract, b.provider)
 	b.approvedIntake(b.contract2, b.provider2)
@@ -277,6 +278,7 @@ type StatementsList struct {
 }
 
 func TestBillingAPIPermissions(t *testing.T) {
+	t.Parallel()
 	b := newBillingEnv(t)
 	b.approvedIntake(b.contract, b.provider)
 	b.approvedIntake(b.contract2, b.provider2)
@@ -360,6 +362,7 @@ func TestBillingAPIPermissions(t *testing.T) {
 // TestBillingOpenAPIDocumentsThePDF checks the PDF download, served by the
 // statement's route, has an operation of its own in the document.
 func TestBillingOpenAPIDocumentsThePDF(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	var doc struct {
 		Paths map[string]map[string]struct {
@@ -385,6 +388,7 @@ func TestBillingOpenAPIDocumentsThePDF(t *testing.T) {
 }
 
 func TestStatementPDFJobsOncePerRunAndClose(t *testing.T) {
+	t.Parallel()
 	b := newBillingEnv(t)
 	b.approvedIntake(b.contract, b.provider)
 	run := b.createRun()
@@ -443,6 +447,7 @@ func TestStatementPDFJobsOncePerRunAndClose(t *testing.T) {
 // over real connections: one run, exactly one 201, every other caller 200
 // with that run.
 func TestCreateRunInParallelOneCreated(t *testing.T) {
+	t.Parallel()
 	b := newBillingEnv(t)
 	b.approvedIntake(b.contract, b.provider)
 	srv := httptest.NewServer(b.handler)

@@ -31,6 +31,7 @@ func contractJSON(providerID, ref string) map[string]any {
 }
 
 func TestContractsAPI(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	proc := e.user("inkoop@enschede.example", access.Procurement)
 	aud := e.user("audit@enschede.example", access.Auditor)
@@ -138,6 +139,7 @@ func TestContractsAPI(t *testing.T) {
 // Numbers beyond a column's range and lists beyond what one statement
 // carries are field errors, never a 500.
 func TestContractLimitsAPI(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	proc := e.user("inkoop@enschede.example", access.Procurement)
 	var pa ProviderBody
@@ -168,6 +170,7 @@ func TestContractLimitsAPI(t *testing.T) {
 
 // A contract is activated only on a budget with money available.
 func TestActivationNeedsAFundedBudgetAPI(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	proc := e.user("inkoop@enschede.example", access.Procurement)
 	var pa ProviderBody

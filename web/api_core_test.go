@@ -21,6 +21,7 @@ import (
 )
 
 func TestEveryErrorCodeMapsToAStatus(t *testing.T) {
+	t.Parallel()
 	for _, c := range fault.Codes() {
 		p := problemFor(c, "detail", nil)
 		if c.Kind == fault.KindInternal {
@@ -43,6 +44,7 @@ func TestEveryErrorCodeMapsToAStatus(t *testing.T) {
 }
 
 func TestUnexpectedErrorIsNotEchoed(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	p := problemFromError(context.Background(), e.srv.log, &secretError{})
 	if p.Status != 500 || strings.Contains(p.Detail, "secret") {
@@ -54,6 +56,7 @@ func TestUnexpectedErrorIsNotEchoed(t *testing.T) {
 }
 
 func TestDatabaseUnavailableIs503(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	for _, err := range []error{
 		fmt.Errorf("approve claim: %w", &pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}),
@@ -71,6 +74,7 @@ type secretError struct{}
 func (*secretError) Error() string { return "secret connection string" }
 
 func TestAPIAuthentication(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	tok := e.user("fin@enschede.example", access.Finance)
 	e.get("/api/v1/me", "").problem(t, 401, "unauthenticated")
@@ -90,6 +94,7 @@ func TestAPIAuthentication(t *testing.T) {
 }
 
 func TestUnknownAPIRouteIsProblem404(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.get("/api/v1/no-such-thing", "").problem(t, 404, "not_found")
 	tok := e.user("a@x.example", access.Auditor)
@@ -98,6 +103,7 @@ func TestUnknownAPIRouteIsProblem404(t *testing.T) {
 }
 
 func TestUsersAPI(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	admin := e.user("admin@enschede.example", access.Admin)
 	fin := e.user("fin@enschede.example", access.Finance)
@@ -145,6 +151,7 @@ func TestUsersAPI(t *testing.T) {
 }
 
 func TestIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	admin := e.user("admin@enschede.example", access.Admin)
 	body := map[string]any{"email": "v@enschede.example", "roles": []string{"verifier"}}
@@ -198,6 +205,7 @@ func TestIdempotencyKey(t *testing.T) {
 }
 
 func TestIdempotencyConcurrentSameKey(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	admin := e.user("admin@enschede.example", access.Admin)
 	body := map[string]any{"email": "v@enschede.example", "roles": []string{"verifier"}}
@@ -248,6 +256,7 @@ func TestIdempotencyConcurrentSameKey(t *testing.T) {
 // together: when storing the answer fails, the change is undone too, and a
 // retry under the key makes it afresh.
 func TestIdempotencyChangeAndAnswerCommitTogether(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	admin := e.user("admin@enschede.example", access.Admin)
 	body := map[string]any{"email": "v@enschede.example", "roles": []string{"verifier"}}
@@ -285,6 +294,7 @@ func TestIdempotencyChangeAndAnswerCommitTogether(t *testing.T) {
 }
 
 func TestMultipartHashIgnoresBoundary(t *testing.T) {
+	t.Parallel()
 	form := func() (string, []byte) {
 		var b bytes.Buffer
 		w := multipart.NewWriter(&b)
@@ -308,6 +318,7 @@ func TestMultipartHashIgnoresBoundary(t *testing.T) {
 }
 
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	r := e.get("/api/openapi.json", "")
 	if r.Code != 200 {
@@ -354,6 +365,7 @@ func ginToOpenAPI(p string) string {
 }
 
 func TestBodyLimit(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.srv.cfg.MaxBodyBytes = 100
 	admin := e.user("admin@enschede.example", access.Admin)
@@ -363,6 +375,7 @@ func TestBodyLimit(t *testing.T) {
 }
 
 func TestAuditEventsAPI(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	auditor := e.user("aud@enschede.example", access.Auditor)
 	fin := e.user("fin@enschede.example", access.Finance)
@@ -382,6 +395,7 @@ func TestAuditEventsAPI(t *testing.T) {
 }
 
 func TestHealthReadyMetrics(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "tranche_http_requests_total"} {
 		e.get("/healthz", "")
@@ -419,6 +433,7 @@ func actorID(t *testing.T, e *testEnv, token string) uuid.UUID {
 
 // A date the API cannot read has one code everywhere: invalid_date.
 func TestBadDatesHaveOneCode(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	procurement := e.user("inkoop@enschede.example", access.Procurement)
 	p := e.postJSON("/api/v1/contracts", procurement, map[string]any{"reference": "X-1", "period_start": "31-01-2005", "period_end": "2005-12-31"}).problem(t, 422, "invalid_input")

@@ -13,6 +13,7 @@ import (
 var testPDF = []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
 
 func TestOutcomesAPIFlow(t *testing.T) {
+	t.Parallel()
 	o := newOutcomeEnv(newTestEnv(t))
 	participant, tr := o.startedTrajectory()
 	yesterday := time.Now().AddDate(0, 0, -1).Format(time.DateOnly)
@@ -141,6 +142,7 @@ type ClaimsList struct {
 }
 
 func TestRegisterImportAPI(t *testing.T) {
+	t.Parallel()
 	o := newOutcomeEnv(newTestEnv(t))
 	_, tr := o.startedTrajectory()
 	yesterday := time.Now().AddDate(0, 0, -1).Format(time.DateOnly)
@@ -159,6 +161,7 @@ func TestRegisterImportAPI(t *testing.T) {
 }
 
 func TestStartAndTerminateAPI(t *testing.T) {
+	t.Parallel()
 	o := newOutcomeEnv(newTestEnv(t))
 	_, tr := o.startedTrajectory()
 	o.postJSON("/api/v1/trajectories/"+tr+"/start", o.provider, map[string]any{"start_date": "2020-01-01"}).problem(t, 409, "trajectory_state")
@@ -178,6 +181,7 @@ func TestStartAndTerminateAPI(t *testing.T) {
 
 // Nonsense dates are field errors wherever the API reads a date.
 func TestNonsenseDatesAPI(t *testing.T) {
+	t.Parallel()
 	o := newOutcomeEnv(newTestEnv(t))
 	fields := func(r response) map[string]string {
 		p := r.problem(t, http.StatusUnprocessableEntity, "invalid_input")
@@ -207,6 +211,7 @@ func TestNonsenseDatesAPI(t *testing.T) {
 // An evidence file is stored under a name without control or bidirectional
 // characters, with the extension of what it really is, and sent back so.
 func TestEvidenceStoredNameAndDownload(t *testing.T) {
+	t.Parallel()
 	o := newOutcomeEnv(newTestEnv(t))
 	_, tr := o.startedTrajectory()
 	yesterday := time.Now().AddDate(0, 0, -1).Format(time.DateOnly)

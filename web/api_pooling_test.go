@@ -21,6 +21,7 @@ func streamJSON(code string, earmark ...string) map[string]any {
 }
 
 func TestPoolingAPI(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	proc := e.user("inkoop@enschede.example", access.Procurement)
 	fin := e.user("financien@enschede.example", access.Finance)
@@ -135,6 +136,7 @@ func TestPoolingAPI(t *testing.T) {
 // Procurement writes; finance and auditors read; case managers, verifiers,
 // admins and providers see nothing of the funding.
 func TestPoolingAPIPermissions(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	proc := e.user("inkoop@enschede.example", access.Procurement)
 	e.minimalProvider("12345678", "Taalhuis Twente")

@@ -77,6 +77,7 @@ func relHref(page, rel string) string {
 }
 
 func TestAuditTrailNewestFirstPagedBothWays(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.user("audit@enschede.example", access.Auditor)
 	s := auditFixture(t, e, false)
@@ -116,6 +117,7 @@ func TestAuditTrailNewestFirstPagedBothWays(t *testing.T) {
 }
 
 func TestAuditTrailFiltersZoneAndNames(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.user("audit@enschede.example", access.Auditor)
 	e.user("staff@nowhere.example", access.CaseManager)

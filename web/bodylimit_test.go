@@ -93,6 +93,7 @@ func oversized(contentType string, limit int) (string, *bytes.Buffer) {
 // An upload over the body limit is 413 body_too_large on every upload
 // endpoint, with and without an Idempotency-Key, and on the upload forms.
 func TestUploadOverLimitIs413(t *testing.T) {
+	t.Parallel()
 	const limit = 16 << 10
 	e := newTestEnvWith(t, Config{MaxBodyBytes: limit})
 	admin := e.user("all@enschede.example", access.Verifier, access.Finance, access.Procurement, access.CaseManager, access.Auditor, access.Admin)

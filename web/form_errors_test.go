@@ -35,6 +35,7 @@ type formErrorCase struct {
 // show is in the page's language: in Dutch and German the page shows the
 // locale's message for each error and none of the domain's English ones.
 func TestFormErrorsInDutchAndGerman(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.user("admin@enschede.example", access.Admin)
 	e.user("inkoop@enschede.example", access.Procurement)
@@ -255,6 +256,7 @@ func TestFormErrorsInDutchAndGerman(t *testing.T) {
 // A domain error without a message of its own in the page's language gets
 // the language's generic text, never the domain's English detail or message.
 func TestPagesNeverShowTheDomainsEnglish(t *testing.T) {
+	t.Parallel()
 	r, err := newRenderer("")
 	if err != nil {
 		t.Fatal(err)
@@ -280,6 +282,7 @@ func TestPagesNeverShowTheDomainsEnglish(t *testing.T) {
 // area's own words first; formFailure's sorting says which errors come
 // back on the form at all. No database: values in, values out.
 func TestFieldErrorsPlacesEachMessage(t *testing.T) {
+	t.Parallel()
 	r, err := newRenderer("")
 	if err != nil {
 		t.Fatal(err)

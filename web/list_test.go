@@ -103,6 +103,7 @@ func column(rows [][]string, name string) []string {
 // Each list sorts by a whitelisted key both ways, pages with a total and
 // previous/next links, and refuses an unknown key with a 4xx.
 func TestListsSortPageAndTotal(t *testing.T) {
+	t.Parallel()
 	f := newListFixture(t)
 	auditor := f.session(f.ts, "audit@enschede.example")
 	all := append(slices.Clone(f.own), f.other...)
@@ -175,6 +176,7 @@ func TestListsSortPageAndTotal(t *testing.T) {
 // The exports hold every row the filters select, in the page's order, under
 // the page's access rules, with formulas written as text.
 func TestListExports(t *testing.T) {
+	t.Parallel()
 	f := newListFixture(t)
 	auditor := f.session(f.ts, "audit@enschede.example")
 	asc := append(slices.Clone(f.own), f.other...)

@@ -39,6 +39,7 @@ func (s *syncBuffer) String() string {
 // logging at debug level, and finds neither the name, nor the BSN, nor a
 // password hash in the log, while the errors themselves are logged.
 func TestLogsCarryNoPersonalData(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	sink := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(sink, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -40,6 +40,7 @@ func (b *billingEnv) actor(token string) access.Actor {
 }
 
 func TestBillingPagesRunCycle(t *testing.T) {
+	t.Parallel()
 	b := newBillingEnv(t)
 	b.approvedIntake(b.contract, b.provider)
 	b.approvedIntake(b.contract2, b.provider2)
@@ -212,6 +213,7 @@ func waitForProgressFragment(t *testing.T, s *pageSession, run, want string) {
 // TestBillingProgressResumes: a run approved without a job (a restart in
 // between) shows its progress polling, and reading it starts the job.
 func TestBillingProgressResumes(t *testing.T) {
+	t.Parallel()
 	b := newBillingEnv(t)
 	b.approvedIntake(b.contract, b.provider)
 	run := b.createRun()
@@ -245,6 +247,7 @@ func TestBillingProgressResumes(t *testing.T) {
 }
 
 func TestBillingStatementsPages(t *testing.T) {
+	t.Parallel()
 	b := newBillingEnv(t)
 	b.approvedIntake(b.contract, b.provider)
 	b.approvedIntake(b.contract2, b.provider2)
@@ -301,6 +304,7 @@ func TestBillingStatementsPages(t *testing.T) {
 }
 
 func TestBillingWaiting(t *testing.T) {
+	t.Parallel()
 	b := newBillingEnv(t)
 	b.approvedIntake(b.contract, b.provider)
 	ctx := context.Background()

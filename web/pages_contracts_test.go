@@ -78,6 +78,7 @@ func providerValues(kvk, name, iban string) url.Values {
 }
 
 func TestProviderFormKeepsInputAndShowsErrorsBesideFields(t *testing.T) {
+	t.Parallel()
 	p := newContractsPages(t)
 
 	status, _, page := postContractsForm(t, p.c, p.ts.URL+"/providers", providerValues("12345678", "Taalhuis Twente", "NL91 ABNA 0417 1643 01"))
@@ -115,6 +116,7 @@ func TestProviderFormKeepsInputAndShowsErrorsBesideFields(t *testing.T) {
 }
 
 func TestProviderUserSeesOnlyItsOwnContracts(t *testing.T) {
+	t.Parallel()
 	p := newContractsPages(t)
 	own := p.provider(t, "12345678", "Taalhuis Twente")
 	other := p.provider(t, "23456789", "Werkbedrijf Oost")
@@ -150,6 +152,7 @@ func TestProviderUserSeesOnlyItsOwnContracts(t *testing.T) {
 }
 
 func TestCaseManagerCannotCreateContracts(t *testing.T) {
+	t.Parallel()
 	p := newContractsPages(t)
 	pid := p.provider(t, "12345678", "Taalhuis Twente")
 	p.e.user("cm@enschede.example", access.CaseManager)
@@ -214,6 +217,7 @@ func contractsInputValue(t *testing.T, page, name string) string {
 }
 
 func TestContractScheduleEditorKeepsWhatWasTyped(t *testing.T) {
+	t.Parallel()
 	p := newContractsPages(t)
 	pid := p.provider(t, "12345678", "Taalhuis Twente")
 	u := p.ts.URL + "/contracts/new"
@@ -306,6 +310,7 @@ func TestContractScheduleEditorKeepsWhatWasTyped(t *testing.T) {
 }
 
 func TestContractLifecycleThroughThePages(t *testing.T) {
+	t.Parallel()
 	p := newContractsPages(t)
 	pid := p.provider(t, "12345678", "Taalhuis Twente")
 	form := contractValues(pid, "ENS-2005-001")
@@ -351,6 +356,7 @@ func TestContractLifecycleThroughThePages(t *testing.T) {
 // Every contracts page is translated in every language: a message key
 // that is missing shows up as the key itself.
 func TestContractsPagesInEveryLanguage(t *testing.T) {
+	t.Parallel()
 	p := newContractsPages(t)
 	pid := p.provider(t, "12345678", "Taalhuis Twente")
 	id := p.contract(t, pid, "ENS-2005-001")
@@ -382,6 +388,7 @@ func TestContractsPagesInEveryLanguage(t *testing.T) {
 // comes back beside its field with what was typed, a good one becomes a new
 // version, audited with before and after.
 func TestContractAmendmentThroughThePage(t *testing.T) {
+	t.Parallel()
 	p := newContractsPages(t)
 	pid := p.provider(t, "12345678", "Taalhuis Twente")
 	form := contractValues(pid, "ENS-2005-001")
@@ -426,6 +433,7 @@ func TestContractAmendmentThroughThePage(t *testing.T) {
 // Procurement changes a provider's IBAN and contact on the providers page;
 // the change is audited with before and after.
 func TestProviderDetailsChangeThroughThePage(t *testing.T) {
+	t.Parallel()
 	p := newContractsPages(t)
 	pid := p.provider(t, "12345678", "Taalhuis Twente")
 	status, page := body(t, p.c, p.ts.URL+"/providers/"+pid+"/edit")

@@ -107,6 +107,7 @@ func wantIn(t *testing.T, page string, wants ...string) {
 }
 
 func TestOutcomesPagesHideAnotherProvidersClaim(t *testing.T) {
+	t.Parallel()
 	o := newOutcomeEnv(newTestEnv(t))
 	_, traj := o.startedTrajectory()
 	claim := o.apiClaim(traj, time.Now().AddDate(0, 0, -1))
@@ -159,6 +160,7 @@ func TestOutcomesPagesHideAnotherProvidersClaim(t *testing.T) {
 }
 
 func TestOutcomesClaimFormErrorBesideField(t *testing.T) {
+	t.Parallel()
 	o := newOutcomeEnv(newTestEnv(t))
 	_, traj := o.startedTrajectory()
 	ts := httptest.NewServer(o.handler)
@@ -212,6 +214,7 @@ func TestOutcomesClaimFormErrorBesideField(t *testing.T) {
 }
 
 func TestOutcomesRegisterParticipantKeepsInput(t *testing.T) {
+	t.Parallel()
 	o := newOutcomeEnv(newTestEnv(t))
 	ts := httptest.NewServer(o.handler)
 	defer ts.Close()
@@ -258,6 +261,7 @@ func TestOutcomesRegisterParticipantKeepsInput(t *testing.T) {
 // TestOutcomesPagesReferStartDecideFlow walks the forms without a browser:
 // refer, start, ask for changes, resubmit, reject, object, approve.
 func TestOutcomesPagesReferStartDecideFlow(t *testing.T) {
+	t.Parallel()
 	o := newOutcomeEnv(newTestEnv(t))
 	ts := httptest.NewServer(o.handler)
 	defer ts.Close()
@@ -358,6 +362,7 @@ func TestOutcomesPagesReferStartDecideFlow(t *testing.T) {
 }
 
 func TestOutcomesStartPageAndQueue(t *testing.T) {
+	t.Parallel()
 	o := newOutcomeEnv(newTestEnv(t))
 	_, traj := o.startedTrajectory()
 	claim := o.apiClaim(traj, time.Now().AddDate(0, 0, -1))
@@ -436,6 +441,7 @@ func TestOutcomesStartPageAndQueue(t *testing.T) {
 }
 
 func TestOutcomesRegisterImportPage(t *testing.T) {
+	t.Parallel()
 	o := newOutcomeEnv(newTestEnv(t))
 	_, traj := o.startedTrajectory()
 	achieved := time.Now().AddDate(0, 0, -1)
@@ -465,6 +471,7 @@ func TestOutcomesRegisterImportPage(t *testing.T) {
 
 // Every state, reason and action the pages translate by name has a message.
 func TestOutcomesMessagesCoverEveryName(t *testing.T) {
+	t.Parallel()
 	nl := messages(t, "nl")
 	var keys []string
 	for _, s := range outcomesClaimStates {

@@ -28,6 +28,7 @@ func postForm(t *testing.T, c *http.Client, u string, form url.Values) (int, str
 // creates a budget, allocates both and reads the report; finance reads it
 // too; a case manager sees none of it.
 func TestPoolingPages(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.user("inkoop@enschede.example", access.Procurement)
 	e.user("fin@enschede.example", access.Finance)
@@ -135,6 +136,7 @@ func TestPoolingPages(t *testing.T) {
 // Procurement corrects a funding stream on its page until money of it is
 // allocated; then the correction is refused.
 func TestFundingStreamCorrectionThroughThePage(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.user("inkoop@enschede.example", access.Procurement)
 	ts := httptest.NewServer(e.handler)

@@ -53,6 +53,7 @@ func body(t *testing.T, c *http.Client, u string) (int, string) {
 }
 
 func TestLoginSessionLogout(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.user("fin@enschede.example", access.Finance)
 	ts := httptest.NewServer(e.handler)
@@ -105,6 +106,7 @@ func TestLoginSessionLogout(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.user("fin@enschede.example", access.Finance)
 	ts := httptest.NewServer(e.handler)
@@ -127,6 +129,7 @@ func TestLoginRateLimit(t *testing.T) {
 }
 
 func TestCrossOriginPostRefused(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.user("fin@enschede.example", access.Finance)
 	// A form gets a page in the user's language, not raw JSON.
@@ -147,6 +150,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 }
 
 func TestLanguageSwitchAndNegotiation(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	r := e.request(http.MethodGet, "/login", "", nil, "Accept-Language: de-DE,de;q=0.9")
 	if !strings.Contains(r.Body.String(), "Bei Tranche anmelden") {
@@ -202,6 +206,7 @@ func messages(t *testing.T, lang string) map[string]string {
 }
 
 func TestEveryMessageInEveryLanguage(t *testing.T) {
+	t.Parallel()
 	keys := map[string]map[string]bool{}
 	for _, lang := range Languages {
 		keys[lang] = map[string]bool{}
@@ -224,6 +229,7 @@ func TestEveryMessageInEveryLanguage(t *testing.T) {
 }
 
 func TestTemplatesUseOnlyKnownMessages(t *testing.T) {
+	t.Parallel()
 	nl := messages(t, "nl")
 	files, _ := fs.Glob(assets, "templates/*.html")
 	for _, f := range files {
@@ -238,6 +244,7 @@ func TestTemplatesUseOnlyKnownMessages(t *testing.T) {
 }
 
 func TestUsersPage(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.user("admin@enschede.example", access.Admin)
 	e.user("fin@enschede.example", access.Finance)
@@ -277,6 +284,7 @@ func TestUsersPage(t *testing.T) {
 
 // No two items of the menu carry the same label in any language.
 func TestMenuLabelsDistinct(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"nl", "en", "de"} {
 		m := messages(t, lang)
 		seen := map[string]string{}
@@ -295,6 +303,7 @@ func TestMenuLabelsDistinct(t *testing.T) {
 
 // HEAD answers like GET: the same status and headers, no body.
 func TestHeadAnswersLikeGet(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	tok := e.user("fin@enschede.example", access.Finance)
 	for _, tc := range []struct{ path, token string }{{"/login", ""}, {"/healthz", ""}, {"/static/app.css", ""}, {"/api/v1/payment-runs", tok}, {"/api/v1/payment-runs", ""}, {"/no-such-page", ""}} {

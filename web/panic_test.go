@@ -11,6 +11,7 @@ import (
 // A recovered panic is logged as a request with status 500 and counted in
 // the metrics like any other 500.
 func TestRecoveredPanicIsLoggedAndCounted(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.srv.engine.GET("/panics", func(*gin.Context) { panic("boom") })
 	r := e.get("/panics", "")

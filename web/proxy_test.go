@@ -58,6 +58,7 @@ func failedLogins(t *testing.T, ts *httptest.Server, n int, forwarded func(i int
 func spoofed(i int) string { return fmt.Sprintf("203.0.113.%d", i+1) }
 
 func TestSpoofedForwardedForDoesNotResetLoginLimit(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	ts := httptest.NewServer(e.handler)
 	defer ts.Close()
@@ -69,6 +70,7 @@ func TestSpoofedForwardedForDoesNotResetLoginLimit(t *testing.T) {
 }
 
 func TestTrustedProxyForwardedForIsUsed(t *testing.T) {
+	t.Parallel()
 	e := newTestEnvWith(t, Config{TrustedProxies: []string{"127.0.0.0/8", "::1"}})
 	ts := httptest.NewServer(e.handler)
 	defer ts.Close()
@@ -83,6 +85,7 @@ func TestTrustedProxyForwardedForIsUsed(t *testing.T) {
 }
 
 func TestParseTrustedProxies(t *testing.T) {
+	t.Parallel()
 	got, err := ParseTrustedProxies(" 10.0.0.1, 192.168.0.0/16,,::1 ,fd00::/8")
 	if err != nil || strings.Join(got, "|") != "10.0.0.1|192.168.0.0/16|::1|fd00::/8" {
 		t.Fatalf("ParseTrustedProxies = %q, %v", got, err)

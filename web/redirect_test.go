@@ -12,6 +12,7 @@ import (
 )
 
 func TestLocalTarget(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ in, want string }{
 		{"", "/"},
 		{"/", "/"},
@@ -59,6 +60,7 @@ func TestLocalTarget(t *testing.T) {
 // Both places that redirect to a target the user gave keep the browser on
 // this site.
 func TestRedirectsStayOnSite(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	ts := httptest.NewServer(e.handler)
 	defer ts.Close()

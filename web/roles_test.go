@@ -13,6 +13,7 @@ import (
 // application needs no more than database.GrantApp gives; and that role
 // cannot switch off a guard.
 func TestServerRunsAsTheApplicationRole(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	ctx := context.Background()
 	var role string

@@ -36,6 +36,7 @@ func tamper(t *testing.T, db *gorm.DB, table, statement string, args ...any) {
 // behind its back anyway is found by the checks and never served, least of
 // all under the hash it was stored with.
 func TestStoredFilesAreAppendOnlyAndCheckedOnDownload(t *testing.T) {
+	t.Parallel()
 	b := newBillingEnv(t)
 	ctx := context.Background()
 	b.approvedIntake(b.contract, b.provider)

@@ -60,6 +60,7 @@ func wantInvalidText(t *testing.T, r response, field string) {
 // each CSV body. The operations come from the API document, so a new one is
 // covered without being named here.
 func TestAPIRefusesTextThatCannotBeStored(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.minimalProvider("11111111", "Taalhuis Twente")
 	tokens := []string{
@@ -161,6 +162,7 @@ func TestAPIRefusesTextThatCannotBeStored(t *testing.T) {
 
 // The pages refuse such text too, with a page in the user's language.
 func TestPagesRefuseTextThatCannotBeStored(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.user("all@enschede.example", access.Verifier, access.Finance, access.Procurement, access.CaseManager, access.Auditor, access.Admin)
 	ts := httptest.NewServer(e.handler)

@@ -16,6 +16,7 @@ import (
 // An admin changes a user's roles, deactivates and reactivates the user and
 // resets the password from the users page; a non-admin is refused.
 func TestUsersAdminForms(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t)
 	e.user("admin@enschede.example", access.Admin)
 	e.user("fin@enschede.example", access.Finance)
