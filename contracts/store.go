@@ -74,7 +74,7 @@ func findProvider(ctx context.Context, tx *gorm.DB, id uuid.UUID, lock bool) (Pr
 	var p Provider
 	err := lockRow(tx.WithContext(ctx).Table("providers"), lock).Where("id = ?", id).Take(&p).Error
 	if database.ErrNotFound(err) {
-		return Provider{}, notFound("provider", id)
+		return Provider{}, providerNotFound(id)
 	}
 	return p, err
 }
@@ -135,7 +135,7 @@ func findCategory(ctx context.Context, tx *gorm.DB, code string, lock bool) (Cat
 	var c Category
 	err := lockRow(tx.WithContext(ctx).Table("service_categories"), lock).Where("code = ?", code).Take(&c).Error
 	if database.ErrNotFound(err) {
-		return Category{}, fault.New(fault.NotFound, "no service category %q", code)
+		return Category{}, fault.New(CategoryNotFound, "no service category %q", code)
 	}
 	return c, err
 }
@@ -210,7 +210,7 @@ func findContract(ctx context.Context, tx *gorm.DB, id uuid.UUID, lock bool) (Co
 	}
 	err := q.Take(&c).Error
 	if database.ErrNotFound(err) {
-		return Contract{}, notFound("contract", id)
+		return Contract{}, contractNotFound(id)
 	}
 	return c, err
 }
@@ -251,7 +251,7 @@ func findVersion(ctx context.Context, tx *gorm.DB, id uuid.UUID) (Version, error
 	var v Version
 	err := tx.WithContext(ctx).Table("contract_versions").Where("id = ?", id).Take(&v).Error
 	if database.ErrNotFound(err) {
-		return Version{}, notFound("contract version", id)
+		return Version{}, versionNotFound(id)
 	}
 	return v, err
 }
@@ -268,42 +268,21 @@ func lastVersionNumber(ctx context.Context, tx *gorm.DB, contractID uuid.UUID) (
 	return row.N, err
 }
 
-// insertProducts stores products with their milestones under a version,
-// numbering positions in the given order and storing each milestone's
-// tranche amount.
-func insertProducts(ctx context.Context, tx *gorm.DB, versionID uuid.UUID, products []Product) ([]Product, error) {
-	out := make([]Product, len(products))
-	for i, p := range products {
-		p.ID = uuid.Must(uuid.NewV7())
-		p.VersionID = versionID
-		p.Position = i
-		ms := make([]Milestone, len(p.Milestones))
-		tranches := TrancheAmounts(p.Price, p.Milestones)
-		for j, m := range p.Milestones {
-			m.ID = uuid.Must(uuid.NewV7())
-			m.ProductID = p.ID
-			m.Position = j
-			m.Tranche = tranches[j]
-			if m.Prerequisites == nil {
-				m.Prerequisites = Codes{}
-			}
-			if m.EvidenceKinds == nil {
-				m.EvidenceKinds = Codes{}
-			}
-			ms[j] = m
-		}
+// insertProducts stores products planned by planProducts with their
+// milestones.
+func insertProducts(ctx context.Context, tx *gorm.DB, products []Product) error {
+	for _, p := range products {
+		ms := p.Milestones
 		if err := tx.WithContext(ctx).Table("contract_products").Create(&p).Error; err != nil {
-			return nil, fmt.Errorf("insert product %s: %w", p.Code, err)
+			return fmt.Errorf("insert product %s: %w", p.Code, err)
 		}
 		if len(ms) > 0 {
 			if err := tx.WithContext(ctx).Table("contract_milestones").Create(&ms).Error; err != nil {
-				return nil, fmt.Errorf("insert milestones of %s: %w", p.Code, err)
+				return fmt.Errorf("insert milestones of %s: %w", p.Code, err)
 			}
 		}
-		p.Milestones = ms
-		out[i] = p
 	}
-	return out, nil
+	return nil
 }
 
 func deleteProducts(ctx context.Context, tx *gorm.DB, versionID uuid.UUID) error {
@@ -380,7 +359,7 @@ func findAlert(ctx context.Context, tx *gorm.DB, id uuid.UUID, lock bool) (Alert
 	var a Alert
 	err := q.Take(&a).Error
 	if database.ErrNotFound(err) {
-		return Alert{}, notFound("alert", id)
+		return Alert{}, alertNotFound(id)
 	}
 	return a, err
 }
@@ -410,7 +389,7 @@ func lockContractTerms(ctx context.Context, tx *gorm.DB, id uuid.UUID) (startTer
 		Select("id, provider_id, status, ceiling, capacity, budget_id, current_version_id, period_start, period_end, vat_exempt, vat_rate").
 		Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&r).Error
 	if database.ErrNotFound(err) {
-		return startTermsRow{}, notFound("contract", id)
+		return startTermsRow{}, contractNotFound(id)
 	}
 	return r, err
 }
@@ -422,7 +401,28 @@ func contractCeiling(ctx context.Context, tx *gorm.DB, id uuid.UUID) (decimal.De
 		return decimal.Zero, res.Error
 	}
 	if res.RowsAffected == 0 {
-		return decimal.Zero, notFound("contract", id)
+		return decimal.Zero, contractNotFound(id)
 	}
 	return row.Ceiling, nil
+}
+
+// loadDetail reads a contract, its versions, and its current version's products.
+func loadDetail(ctx context.Context, tx *gorm.DB, id uuid.UUID) (ContractDetail, error) {
+	c, err := findContract(ctx, tx, id, false)
+	if err != nil {
+		return ContractDetail{}, err
+	}
+	d := ContractDetail{Contract: c}
+	if d.Versions, err = listVersions(ctx, tx, id); err != nil {
+		return ContractDetail{}, err
+	}
+	for _, v := range d.Versions {
+		if c.CurrentVersionID != nil && v.ID == *c.CurrentVersionID {
+			d.Current = v
+		}
+	}
+	if d.Current.Products, err = loadProducts(ctx, tx, d.Current.ID, ""); err != nil {
+		return ContractDetail{}, err
+	}
+	return d, nil
 }

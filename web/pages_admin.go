@@ -124,7 +124,7 @@ type userRow struct {
 func userOf(c *gin.Context) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
-		return uuid.Nil, fault.New(fault.NotFound, "no user %s", c.Param("id"))
+		return uuid.Nil, fault.New(access.UserNotFound, "no user %s", c.Param("id"))
 	}
 	return id, nil
 }
@@ -138,7 +138,7 @@ func (s *Server) userChanged(c *gin.Context, id uuid.UUID, err error, flash stri
 		c.Redirect(http.StatusSeeOther, "/admin/users")
 		return
 	}
-	if _, ok := fault.As(err); !ok || fault.HasCode(err, fault.Forbidden) || fault.HasCode(err, fault.NotFound) {
+	if _, ok := fault.As(err); !ok || fault.HasCode(err, fault.Forbidden) || fault.IsKind(err, fault.KindNotFound) {
 		s.pageError(c, err)
 		return
 	}
