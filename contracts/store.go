@@ -1,5 +1,9 @@
 package contracts
 
+// Every query of contracts: the locks, loads, inserts and updates the use
+// cases run, and the reads of the lists. The dialect is gorm's builder,
+// without exception; the only plain SQL of the package is check.go's.
+
 import (
 	"context"
 	"database/sql/driver"
@@ -240,7 +244,7 @@ func insertVersion(ctx context.Context, tx *gorm.DB, v *Version) error {
 }
 
 func freezeVersion(ctx context.Context, tx *gorm.DB, id uuid.UUID, at time.Time) error {
-	err := tx.WithContext(ctx).Exec(`UPDATE contract_versions SET frozen_at = ? WHERE id = ?`, at, id).Error
+	err := tx.WithContext(ctx).Table("contract_versions").Where("id = ?", id).Update("frozen_at", at).Error
 	if database.IsCheckViolation(err, "contract_versions_schedule") {
 		return fault.New(ShareSum, "the schedule of version %s does not add up to its price", id)
 	}
@@ -264,7 +268,8 @@ func listVersions(ctx context.Context, tx *gorm.DB, contractID uuid.UUID) ([]Ver
 
 func lastVersionNumber(ctx context.Context, tx *gorm.DB, contractID uuid.UUID) (int, error) {
 	var row struct{ N int }
-	err := tx.WithContext(ctx).Raw(`SELECT coalesce(max(number), 0) AS n FROM contract_versions WHERE contract_id = ?`, contractID).Scan(&row).Error
+	err := tx.WithContext(ctx).Table("contract_versions").Select("coalesce(max(number), 0) AS n").
+		Where("contract_id = ?", contractID).Take(&row).Error
 	return row.N, err
 }
 
@@ -286,10 +291,11 @@ func insertProducts(ctx context.Context, tx *gorm.DB, products []Product) error 
 }
 
 func deleteProducts(ctx context.Context, tx *gorm.DB, versionID uuid.UUID) error {
-	if err := tx.WithContext(ctx).Exec(`DELETE FROM contract_milestones WHERE product_id IN (SELECT id FROM contract_products WHERE version_id = ?)`, versionID).Error; err != nil {
+	products := tx.WithContext(ctx).Table("contract_products").Select("id").Where("version_id = ?", versionID)
+	if err := tx.WithContext(ctx).Table("contract_milestones").Where("product_id IN (?)", products).Delete(&Milestone{}).Error; err != nil {
 		return err
 	}
-	return tx.WithContext(ctx).Exec(`DELETE FROM contract_products WHERE version_id = ?`, versionID).Error
+	return tx.WithContext(ctx).Table("contract_products").Where("version_id = ?", versionID).Delete(&Product{}).Error
 }
 
 // loadProducts returns a version's products (optionally only the one with
@@ -326,10 +332,13 @@ func loadProducts(ctx context.Context, tx *gorm.DB, versionID uuid.UUID, code st
 
 // ---- alerts
 
+// insertAlert stores a, unless the contract has raised its alert at that
+// threshold already (the constraint contract_alerts_once decides, also
+// between concurrent transactions), and reports whether it did.
 func insertAlert(ctx context.Context, tx *gorm.DB, a Alert) (bool, error) {
-	res := tx.WithContext(ctx).Exec(`INSERT INTO contract_alerts (id, contract_id, threshold_percent, exposure, ceiling, raised_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT ON CONSTRAINT contract_alerts_once DO NOTHING`,
-		a.ID, a.ContractID, a.ThresholdPercent, a.Exposure, a.Ceiling, a.RaisedAt)
+	res := tx.WithContext(ctx).Table("contract_alerts").
+		Clauses(clause.OnConflict{OnConstraint: "contract_alerts_once", DoNothing: true}).
+		Select("id", "contract_id", "threshold_percent", "exposure", "ceiling", "raised_at").Create(&a)
 	return res.RowsAffected == 1, res.Error
 }
 
@@ -365,7 +374,8 @@ func findAlert(ctx context.Context, tx *gorm.DB, id uuid.UUID, lock bool) (Alert
 }
 
 func acknowledgeAlert(ctx context.Context, tx *gorm.DB, id uuid.UUID, at time.Time, by string) error {
-	return tx.WithContext(ctx).Exec(`UPDATE contract_alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?`, at, by, id).Error
+	return tx.WithContext(ctx).Table("contract_alerts").Where("id = ?", id).
+		Updates(map[string]any{"acknowledged_at": at, "acknowledged_by": by}).Error
 }
 
 // startTermsRow is what LockForStart reads.
@@ -396,14 +406,11 @@ func lockContractTerms(ctx context.Context, tx *gorm.DB, id uuid.UUID) (startTer
 
 func contractCeiling(ctx context.Context, tx *gorm.DB, id uuid.UUID) (decimal.Decimal, error) {
 	var row struct{ Ceiling decimal.Decimal }
-	res := tx.WithContext(ctx).Raw(`SELECT ceiling FROM contracts WHERE id = ?`, id).Scan(&row)
-	if res.Error != nil {
-		return decimal.Zero, res.Error
-	}
-	if res.RowsAffected == 0 {
+	err := tx.WithContext(ctx).Table("contracts").Select("ceiling").Where("id = ?", id).Take(&row).Error
+	if database.ErrNotFound(err) {
 		return decimal.Zero, contractNotFound(id)
 	}
-	return row.Ceiling, nil
+	return row.Ceiling, err
 }
 
 // loadDetail reads a contract, its versions, and its current version's products.
