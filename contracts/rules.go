@@ -34,8 +34,7 @@ func visible(actor access.Actor, providerID uuid.UUID) bool {
 	return !actor.IsProvider() || actor.OwnsProvider(providerID)
 }
 
-var referencePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$`)
-
+// dateOnly is the calendar date of t, as midnight UTC.
 func dateOnly(t time.Time) time.Time {
 	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
@@ -124,6 +123,8 @@ func (in ProviderInput) provider() (Provider, error) {
 
 var categoryCodePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)
 
+// category checks the input and returns it as a Category, or the field
+// errors. The code is checked only when checkCode: an update keeps the code.
 func (in CategoryInput) category(checkCode bool) (Category, error) {
 	c := Category{
 		Code:   strings.TrimSpace(in.Code),
@@ -157,6 +158,8 @@ func (in CategoryInput) category(checkCode bool) (Category, error) {
 }
 
 // ---- contracts: terms
+
+var referencePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$`)
 
 // check validates the input against the known categories and returns the
 // contract's terms and products, normalised, or the field errors.
