@@ -2,14 +2,10 @@ package contracts
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/audit"
-	"github.com/euregio/tranche/internal/fault"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -47,9 +43,6 @@ func (s *Service) AmendContract(ctx context.Context, actor access.Actor, id uuid
 		if err != nil {
 			return err
 		}
-		if c.Status != Active && c.Status != Suspended {
-			return fault.New(ContractTransition, "contract %s is %s; only an active or suspended contract is amended (edit a draft directly)", c.Reference, c.Status)
-		}
 		before, err := loadDetail(ctx, tx, id)
 		if err != nil {
 			return err
@@ -58,51 +51,27 @@ func (s *Service) AmendContract(ctx context.Context, actor access.Actor, id uuid
 		if err != nil {
 			return err
 		}
-		products := normalizeProducts(a.Products)
-		ceiling, capacity, periodEnd := c.Ceiling, c.Capacity, c.PeriodEnd
-		if a.Ceiling != nil {
-			ceiling = *a.Ceiling
-		}
-		if a.Capacity != nil {
-			capacity = *a.Capacity
-		}
-		if a.PeriodEnd != nil {
-			periodEnd = dateOnly(*a.PeriodEnd)
-		}
-		note := strings.TrimSpace(a.Note)
-		var errs fault.Fields
-		if utf8.RuneCountInString(note) > 1000 {
-			addField(&errs, "note", TooLong, "at most 1000 characters")
-		}
-		checkPeriod(&errs, c.PeriodStart, periodEnd, false, false)
-		checkCeiling(&errs, ceiling, products)
-		if capacity <= 0 {
-			addField(&errs, "capacity", CapacityNotPositive, "at least one trajectory")
-		}
-		if capacity > MaxCapacity {
-			addField(&errs, "capacity", OutOfRange, fmt.Sprintf("at most %d trajectories", MaxCapacity))
-		}
-		validateProducts(&errs, products, cats)
-		if err := errs.Err(); err != nil {
-			return err
-		}
 		last, err := lastVersionNumber(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		now := s.now()
-		v := Version{ID: uuid.Must(uuid.NewV7()), ContractID: id, Number: last + 1, Note: note, CreatedAt: now}
+		p, err := planAmendment(c, last, a, cats, now)
+		if err != nil {
+			return err
+		}
+		v := p.Version
 		if err := insertVersion(ctx, tx, &v); err != nil {
 			return err
 		}
-		if _, err := insertProducts(ctx, tx, v.ID, products); err != nil {
+		if err := insertProducts(ctx, tx, v.Products); err != nil {
 			return err
 		}
 		if err := freezeVersion(ctx, tx, v.ID, now); err != nil {
 			return err
 		}
 		if err := updateContractColumns(ctx, tx, id, map[string]any{
-			"current_version_id": v.ID, "ceiling": ceiling, "capacity": capacity, "period_end": periodEnd, "updated_at": now,
+			"current_version_id": v.ID, "ceiling": p.Ceiling, "capacity": p.Capacity, "period_end": p.PeriodEnd, "updated_at": now,
 		}); err != nil {
 			return err
 		}

@@ -2,14 +2,11 @@ package contracts
 
 import (
 	"context"
-	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/audit"
-	"github.com/euregio/tranche/internal/fault"
 	"gorm.io/gorm"
 )
 
@@ -61,40 +58,6 @@ type CategoryInput struct {
 	NameDE         string
 	OutcomeDomains []string
 	Active         bool
-}
-
-var categoryCodePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)
-
-func (in CategoryInput) category(checkCode bool) (Category, error) {
-	c := Category{
-		Code:   strings.TrimSpace(in.Code),
-		NameNL: strings.TrimSpace(in.NameNL),
-		NameEN: strings.TrimSpace(in.NameEN),
-		NameDE: strings.TrimSpace(in.NameDE),
-		Active: in.Active,
-	}
-	var errs fault.Fields
-	if checkCode && !categoryCodePattern.MatchString(c.Code) {
-		addField(&errs, "code", CategoryCodeInvalid, "lower-case letters, digits and underscores, 2 to 40, starting with a letter")
-	}
-	requireText(&errs, "name_nl", c.NameNL, 100)
-	requireText(&errs, "name_en", c.NameEN, 100)
-	requireText(&errs, "name_de", c.NameDE, 100)
-	c.OutcomeDomains = Codes{}
-	for _, d := range OutcomeDomains { // stored in the fixed display order, without repeats
-		if slices.Contains(in.OutcomeDomains, d) {
-			c.OutcomeDomains = append(c.OutcomeDomains, d)
-		}
-	}
-	for i, d := range in.OutcomeDomains {
-		if !slices.Contains(OutcomeDomains, d) {
-			addField(&errs, fieldIndex("outcome_domains", i), OutcomeDomainUnknown, "choose from intake, language, social, labour, participation")
-		}
-	}
-	if len(c.OutcomeDomains) == 0 && len(in.OutcomeDomains) == 0 {
-		addField(&errs, "outcome_domains", Required, "choose at least one outcome domain")
-	}
-	return c, errs.Err()
 }
 
 // ListCategories returns the service categories by code; inactive ones only

@@ -30,12 +30,6 @@ import (
 // AlertThresholdPercent is the share of the ceiling at which procurement is alerted.
 const AlertThresholdPercent = 70
 
-// AlertLevel is the exposure at which a contract with this ceiling raises
-// its spending alert.
-func AlertLevel(ceiling decimal.Decimal) decimal.Decimal {
-	return ceiling.Mul(decimal.NewFromInt(AlertThresholdPercent)).Div(hundred)
-}
-
 // Spending is a contract's money against its ceiling, for display.
 type Spending struct {
 	Ceiling   decimal.Decimal `json:"ceiling"`
@@ -46,18 +40,6 @@ type Spending struct {
 	Available decimal.Decimal `json:"available"` // ceiling − exposure, never below zero
 	Percent   decimal.Decimal `json:"percent"`   // exposure as a percentage of the ceiling, one decimal
 	Alerted   bool            `json:"alerted"`   // exposure has reached the alert level
-}
-
-// SpendingOf adds up the pooling figures of one contract against its ceiling.
-func SpendingOf(ceiling, committed, payable, paid decimal.Decimal) Spending {
-	exp := committed.Add(payable).Add(paid)
-	s := Spending{Ceiling: ceiling, Committed: committed, Payable: payable, Paid: paid, Exposure: exp,
-		Available: decimal.Max(decimal.Zero, ceiling.Sub(exp))}
-	if ceiling.IsPositive() {
-		s.Percent = exp.Mul(hundred).Div(ceiling).Round(1)
-		s.Alerted = exp.GreaterThanOrEqual(AlertLevel(ceiling))
-	}
-	return s
 }
 
 // StartTerms is what starting a trajectory under a contract must know,
@@ -74,21 +56,6 @@ type StartTerms struct {
 	PeriodEnd   time.Time
 	VATExempt   bool
 	VATRate     *decimal.Decimal
-}
-
-// CheckStart returns an error unless a trajectory may start under the
-// contract on the given date: the contract is active and the date lies in
-// its period.
-func (t StartTerms) CheckStart(on time.Time) error {
-	if t.Status != Active {
-		return fault.New(ContractNotActive, "the contract is %s", t.Status)
-	}
-	d := dateOnly(on)
-	if d.Before(t.PeriodStart) || d.After(t.PeriodEnd) {
-		return fault.New(ContractOutsidePeriod, "%s is outside the contract period %s – %s",
-			d.Format(time.DateOnly), t.PeriodStart.Format(time.DateOnly), t.PeriodEnd.Format(time.DateOnly))
-	}
-	return nil
 }
 
 // LockForStart runs inside the caller's transaction. It locks the contract
@@ -153,18 +120,17 @@ type Alert struct {
 // unique constraint decides). It checks no permission: whoever caused the
 // spending (also a provider starting a trajectory) triggers the alert.
 func NoteSpending(ctx context.Context, tx *gorm.DB, actor audit.Actor, contractID uuid.UUID, exposure decimal.Decimal) (bool, error) {
-	if exposure.IsNegative() {
-		return false, fault.New(fault.InvalidInput, "exposure %s is negative", exposure.StringFixed(2))
+	if err := checkExposure(exposure); err != nil {
+		return false, err
 	}
 	ceiling, err := contractCeiling(ctx, tx, contractID)
 	if err != nil {
 		return false, err
 	}
-	if exposure.LessThan(AlertLevel(ceiling)) {
+	a, raise := planAlert(contractID, exposure, ceiling, time.Now().UTC())
+	if !raise {
 		return false, nil
 	}
-	a := Alert{ID: uuid.Must(uuid.NewV7()), ContractID: contractID, ThresholdPercent: AlertThresholdPercent,
-		Exposure: exposure.Round(2), Ceiling: ceiling, RaisedAt: time.Now().UTC()}
 	raised, err := insertAlert(ctx, tx, a)
 	if err != nil || !raised {
 		return false, err
@@ -193,8 +159,8 @@ func (s *Service) AcknowledgeAlert(ctx context.Context, actor access.Actor, id u
 		if err != nil {
 			return err
 		}
-		if before.AcknowledgedAt != nil {
-			return fault.New(AlertAlreadyAcknowledged, "the alert was acknowledged on %s", before.AcknowledgedAt.Format(time.DateOnly))
+		if err := checkAcknowledge(before); err != nil {
+			return err
 		}
 		_, label := actor.AuditIdentity()
 		if err := acknowledgeAlert(ctx, tx, id, s.now(), label); err != nil {

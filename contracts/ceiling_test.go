@@ -56,8 +56,8 @@ func TestLockForStart(t *testing.T) {
 			t.Errorf("CheckStart(%s) = %v, want %v", tt.on, err, tt.want)
 		}
 	}
-	if _, err := lockInTx(t, e.db, uuid.Must(uuid.NewV7())); !fault.HasCode(err, fault.NotFound) {
-		t.Errorf("LockForStart of an unknown contract: %v, want not_found", err)
+	if _, err := lockInTx(t, e.db, uuid.Must(uuid.NewV7())); !fault.HasCode(err, ContractNotFound) {
+		t.Errorf("LockForStart of an unknown contract: %v, want contract_not_found", err)
 	}
 	if _, err := scheduleInTx(t, e.db, st.VersionID, "NOPE"); !hasField(err, "product_code", ProductUnknown) {
 		t.Errorf("VersionSchedule of an unknown product: %s, want product_unknown", describe(err))

@@ -2,16 +2,12 @@ package contracts
 
 import (
 	"context"
-	"fmt"
-	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/audit"
 	"github.com/euregio/tranche/internal/database"
-	"github.com/euregio/tranche/internal/fault"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -108,86 +104,6 @@ type ContractFilter struct {
 	Page       database.Page
 }
 
-var referencePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$`)
-
-func dateOnly(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-// check validates the input against the known categories and returns the
-// contract's terms and products, normalised, or the field errors.
-func (in ContractInput) check(categories map[string]Category) (Contract, []Product, error) {
-	c := Contract{
-		ProviderID:  in.ProviderID,
-		Reference:   strings.TrimSpace(in.Reference),
-		Title:       strings.TrimSpace(in.Title),
-		PeriodStart: dateOnly(in.PeriodStart),
-		PeriodEnd:   dateOnly(in.PeriodEnd),
-		Ceiling:     in.Ceiling,
-		Capacity:    in.Capacity,
-		VATExempt:   in.VATExempt,
-		VATRate:     in.VATRate,
-		BudgetID:    in.BudgetID,
-	}
-	products := normalizeProducts(in.Products)
-	var errs fault.Fields
-	if c.ProviderID == uuid.Nil {
-		addField(&errs, "provider_id", Required, "choose a provider")
-	}
-	switch {
-	case c.Reference == "":
-		addField(&errs, "reference", Required, "the contract needs a reference")
-	case !referencePattern.MatchString(c.Reference):
-		addField(&errs, "reference", ReferenceInvalid, "letters, digits and . _ / - (at most 40)")
-	}
-	if utf8.RuneCountInString(c.Title) > 200 {
-		addField(&errs, "title", TooLong, "at most 200 characters")
-	}
-	checkPeriod(&errs, c.PeriodStart, c.PeriodEnd, in.PeriodStart.IsZero(), in.PeriodEnd.IsZero())
-	checkCeiling(&errs, c.Ceiling, products)
-	if c.Capacity <= 0 {
-		addField(&errs, "capacity", CapacityNotPositive, "at least one trajectory")
-	}
-	if c.Capacity > MaxCapacity {
-		addField(&errs, "capacity", OutOfRange, fmt.Sprintf("at most %d trajectories", MaxCapacity))
-	}
-	switch {
-	case c.VATExempt && c.VATRate != nil:
-		addField(&errs, "vat_rate", VATRateWithExempt, "leave the rate empty for a VAT exempt contract")
-	case !c.VATExempt && c.VATRate == nil:
-		addField(&errs, "vat_rate", VATRateRequired, "give the VAT rate, or mark the contract VAT exempt")
-	case c.VATRate != nil && (c.VATRate.IsNegative() || c.VATRate.GreaterThan(hundred) || !c.VATRate.Equal(c.VATRate.Round(2))):
-		addField(&errs, "vat_rate", VATRateInvalid, "between 0 and 100, at most two decimals")
-	}
-	validateProducts(&errs, products, categories)
-	return c, products, errs.Err()
-}
-
-func checkPeriod(errs *fault.Fields, start, end time.Time, startMissing, endMissing bool) {
-	if startMissing {
-		addField(errs, "period_start", Required, "the start date is required")
-	}
-	if endMissing {
-		addField(errs, "period_end", Required, "the end date is required")
-	}
-	if !startMissing && !endMissing && end.Before(start) {
-		addField(errs, "period_end", PeriodEndBeforeStart, "the period ends before it starts")
-	}
-}
-
-func checkCeiling(errs *fault.Fields, ceiling decimal.Decimal, products []Product) {
-	switch {
-	case !ceiling.IsPositive():
-		addField(errs, "ceiling", CeilingNotPositive, "the ceiling must be more than zero")
-	case !ceiling.Equal(ceiling.Round(2)):
-		addField(errs, "ceiling", AmountTooPrecise, "at most two decimals")
-	case ceiling.LessThan(maxPrice(products)):
-		addField(errs, "ceiling", CeilingBelowPrice,
-			fmt.Sprintf("the ceiling %s does not cover one trajectory of %s", ceiling.StringFixed(2), maxPrice(products).StringFixed(2)))
-	}
-}
-
 // CreateContract stores a draft contract with its first version's products.
 func (s *Service) CreateContract(ctx context.Context, actor access.Actor, in ContractInput) (ContractDetail, error) {
 	if err := actor.Require(access.WriteContracts); err != nil {
@@ -199,25 +115,19 @@ func (s *Service) CreateContract(ctx context.Context, actor access.Actor, in Con
 		if err != nil {
 			return err
 		}
-		c, products, err := in.check(cats)
+		c, v, err := planCreate(in, cats, s.now())
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		c.ID = uuid.Must(uuid.NewV7())
-		c.Status = Draft
-		c.CreatedAt, c.UpdatedAt = now, now
 		if err := insertContract(ctx, tx, &c); err != nil {
 			return err
 		}
-		v := Version{ID: uuid.Must(uuid.NewV7()), ContractID: c.ID, Number: 1, CreatedAt: now}
 		if err := insertVersion(ctx, tx, &v); err != nil {
 			return err
 		}
-		if v.Products, err = insertProducts(ctx, tx, v.ID, products); err != nil {
+		if err := insertProducts(ctx, tx, v.Products); err != nil {
 			return err
 		}
-		c.CurrentVersionID = &v.ID
 		if err := updateContractColumns(ctx, tx, c.ID, map[string]any{"current_version_id": v.ID}); err != nil {
 			return err
 		}
@@ -240,9 +150,6 @@ func (s *Service) UpdateDraft(ctx context.Context, actor access.Actor, id uuid.U
 		if err != nil {
 			return err
 		}
-		if current.Status != Draft {
-			return fault.New(ContractNotDraft, "contract %s is %s; amend it instead", current.Reference, current.Status)
-		}
 		before, err := loadDetail(ctx, tx, id)
 		if err != nil {
 			return err
@@ -251,18 +158,17 @@ func (s *Service) UpdateDraft(ctx context.Context, actor access.Actor, id uuid.U
 		if err != nil {
 			return err
 		}
-		c, products, err := in.check(cats)
+		c, products, err := planDraftUpdate(current, in, cats, s.now())
 		if err != nil {
 			return err
 		}
-		c.ID, c.Status, c.CreatedAt, c.UpdatedAt = id, Draft, current.CreatedAt, s.now()
 		if err := updateContractTerms(ctx, tx, c); err != nil {
 			return err
 		}
 		if err := deleteProducts(ctx, tx, *current.CurrentVersionID); err != nil {
 			return err
 		}
-		if _, err := insertProducts(ctx, tx, *current.CurrentVersionID, products); err != nil {
+		if err := insertProducts(ctx, tx, products); err != nil {
 			return err
 		}
 		if out, err = loadDetail(ctx, tx, id); err != nil {
@@ -290,13 +196,6 @@ func (s *Service) EndContract(ctx context.Context, actor access.Actor, id uuid.U
 	return s.transition(ctx, actor, id, Ended, reason)
 }
 
-// allowed lists the statuses a contract may move to from each status.
-var allowed = map[Status][]Status{
-	Draft:     {Active},
-	Active:    {Suspended, Ended},
-	Suspended: {Active, Ended},
-}
-
 func (s *Service) transition(ctx context.Context, actor access.Actor, id uuid.UUID, to Status, reason string) (Contract, error) {
 	if err := actor.Require(access.WriteContracts); err != nil {
 		return Contract{}, err
@@ -307,31 +206,26 @@ func (s *Service) transition(ctx context.Context, actor access.Actor, id uuid.UU
 		if err != nil {
 			return err
 		}
-		ok := false
-		for _, st := range allowed[before.Status] {
-			ok = ok || st == to
-		}
-		if !ok {
-			return fault.New(ContractTransition, "contract %s is %s and cannot become %s", before.Reference, before.Status, to)
-		}
 		now := s.now()
-		cols := map[string]any{"status": to, "updated_at": now}
-		action := map[Status]string{Active: "contract.activate", Suspended: "contract.suspend", Ended: "contract.end"}[to]
-		switch {
-		case before.Status == Draft:
-			if err := s.checkFunded(ctx, tx, before); err != nil {
-				return err
+		p, err := planTransition(before, to, now)
+		if err != nil {
+			return err
+		}
+		if p.Activate {
+			if s.funds != nil {
+				available, err := s.funds.BudgetAvailable(ctx, tx, *before.BudgetID)
+				if err != nil {
+					return err
+				}
+				if err := checkBudgetAvailable(before, available); err != nil {
+					return err
+				}
 			}
 			if err := freezeVersion(ctx, tx, *before.CurrentVersionID, now); err != nil {
 				return err
 			}
-			cols["activated_at"] = now
-		case before.Status == Suspended && to == Active:
-			action = "contract.resume"
-		case to == Ended:
-			cols["ended_at"] = now
 		}
-		if err := updateContractColumns(ctx, tx, id, cols); err != nil {
+		if err := updateContractColumns(ctx, tx, id, p.Columns); err != nil {
 			return err
 		}
 		if out, err = findContract(ctx, tx, id, false); err != nil {
@@ -341,29 +235,9 @@ func (s *Service) transition(ctx context.Context, actor access.Actor, id uuid.UU
 			Contract
 			Reason string `json:"reason,omitempty"`
 		}{out, strings.TrimSpace(reason)}
-		return audit.Record(ctx, tx, actor, audit.Event{Action: action, EntityType: "contract", EntityID: id.String(), Before: before, After: after})
+		return audit.Record(ctx, tx, actor, audit.Event{Action: p.Action, EntityType: "contract", EntityID: id.String(), Before: before, After: after})
 	})
 	return out, err
-}
-
-// checkFunded refuses to activate a contract that names no budget, or
-// whose budget has no money available: its trajectories could never be
-// committed, so the first start would fail instead of the activation.
-func (s *Service) checkFunded(ctx context.Context, tx *gorm.DB, c Contract) error {
-	if c.BudgetID == nil {
-		return fault.New(ContractBudgetMissing, "contract %s names no budget; choose the budget that pays for it before activating", c.Reference)
-	}
-	if s.funds == nil {
-		return nil
-	}
-	available, err := s.funds.BudgetAvailable(ctx, tx, *c.BudgetID)
-	if err != nil {
-		return err
-	}
-	if !available.IsPositive() {
-		return fault.New(ContractBudgetEmpty, "the budget of contract %s has no money available; allocate funding to it before activating", c.Reference)
-	}
-	return nil
 }
 
 // GetContract returns a contract with its current version's products,
@@ -380,7 +254,7 @@ func (s *Service) GetContract(ctx context.Context, actor access.Actor, id uuid.U
 			return err
 		}
 		if !visible(actor, c.ProviderID) {
-			return notFound("contract", id)
+			return contractNotFound(id)
 		}
 		out, err = loadDetail(ctx, tx, id)
 		return err
@@ -405,7 +279,7 @@ func (s *Service) GetVersion(ctx context.Context, actor access.Actor, versionID 
 			return err
 		}
 		if !visible(actor, c.ProviderID) {
-			return notFound("contract version", versionID)
+			return versionNotFound(versionID)
 		}
 		if v.Products, err = loadProducts(ctx, tx, v.ID, ""); err != nil {
 			return err
@@ -423,14 +297,12 @@ func (s *Service) ListContracts(ctx context.Context, actor access.Actor, f Contr
 	if err := actor.Require(access.ReadContracts); err != nil {
 		return nil, "", err
 	}
-	if actor.IsProvider() {
-		if f.ProviderID != nil && !actor.OwnsProvider(*f.ProviderID) {
-			return []Contract{}, "", nil
-		}
-		f.ProviderID = actor.ProviderID
+	f, ok := scopeContracts(actor, f)
+	if !ok {
+		return []Contract{}, "", nil
 	}
-	if f.Status != "" && !validStatus(f.Status) {
-		return nil, "", fault.Invalid(fault.Field("status", "status_unknown", "choose from draft, active, suspended, ended"))
+	if err := checkStatusFilter(f.Status); err != nil {
+		return nil, "", err
 	}
 	items, err := listContracts(ctx, s.db, f)
 	if err != nil {
@@ -459,44 +331,12 @@ func (s *Service) SortedContracts(ctx context.Context, actor access.Actor, f Con
 	if err := actor.Require(access.ReadContracts); err != nil {
 		return 0, err
 	}
-	if actor.IsProvider() {
-		if f.ProviderID != nil && !actor.OwnsProvider(*f.ProviderID) {
-			return 0, nil
-		}
-		f.ProviderID = actor.ProviderID
+	f, ok := scopeContracts(actor, f)
+	if !ok {
+		return 0, nil
 	}
-	if f.Status != "" && !validStatus(f.Status) {
-		return 0, fault.Invalid(fault.Field("status", "status_unknown", "choose from draft, active, suspended, ended"))
+	if err := checkStatusFilter(f.Status); err != nil {
+		return 0, err
 	}
 	return database.Sorted(contractQuery(ctx, s.db, f), ContractSorts, srt, fn)
-}
-
-func validStatus(st Status) bool {
-	for _, s := range Statuses {
-		if s == st {
-			return true
-		}
-	}
-	return false
-}
-
-// loadDetail reads a contract, its versions, and its current version's products.
-func loadDetail(ctx context.Context, tx *gorm.DB, id uuid.UUID) (ContractDetail, error) {
-	c, err := findContract(ctx, tx, id, false)
-	if err != nil {
-		return ContractDetail{}, err
-	}
-	d := ContractDetail{Contract: c}
-	if d.Versions, err = listVersions(ctx, tx, id); err != nil {
-		return ContractDetail{}, err
-	}
-	for _, v := range d.Versions {
-		if c.CurrentVersionID != nil && v.ID == *c.CurrentVersionID {
-			d.Current = v
-		}
-	}
-	if d.Current.Products, err = loadProducts(ctx, tx, d.Current.ID, ""); err != nil {
-		return ContractDetail{}, err
-	}
-	return d, nil
 }

@@ -270,11 +270,11 @@ func TestContractPermissions(t *testing.T) {
 	if _, err := e.svc.GetContract(ctx, prov, ca.ID); err != nil {
 		t.Errorf("provider reads its own contract: %v", err)
 	}
-	if _, err := e.svc.GetContract(ctx, prov, cb.ID); !fault.HasCode(err, fault.NotFound) {
-		t.Errorf("provider reads another provider's contract: %v, want not_found", err)
+	if _, err := e.svc.GetContract(ctx, prov, cb.ID); !fault.HasCode(err, ContractNotFound) {
+		t.Errorf("provider reads another provider's contract: %v, want contract_not_found", err)
 	}
-	if _, err := e.svc.GetVersion(ctx, prov, cb.Current.ID); !fault.HasCode(err, fault.NotFound) {
-		t.Errorf("provider reads another provider's version: %v, want not_found", err)
+	if _, err := e.svc.GetVersion(ctx, prov, cb.Current.ID); !fault.HasCode(err, VersionNotFound) {
+		t.Errorf("provider reads another provider's version: %v, want contract_version_not_found", err)
 	}
 	list, _, err := e.svc.ListContracts(ctx, prov, ContractFilter{})
 	if err != nil || len(list) != 2 {

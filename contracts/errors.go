@@ -1,11 +1,22 @@
 package contracts
 
-import "github.com/euregio/tranche/internal/fault"
+import (
+	"github.com/euregio/tranche/internal/fault"
+	"github.com/google/uuid"
+)
 
 // Error codes of the contracts capability. Field errors carry the code in
 // FieldError.Code under an invalid_input error; the others are returned as
 // they are. The codes are stable: clients and the docs rely on them.
 var (
+	// Not found: no such object, or not the caller's to see (another
+	// provider's object is not found either, so that existence does not leak).
+	ProviderNotFound = fault.Define("provider_not_found", fault.KindNotFound, "Provider not found")
+	CategoryNotFound = fault.Define("service_category_not_found", fault.KindNotFound, "Service category not found")
+	ContractNotFound = fault.Define("contract_not_found", fault.KindNotFound, "Contract not found")
+	VersionNotFound  = fault.Define("contract_version_not_found", fault.KindNotFound, "Contract version not found")
+	AlertNotFound    = fault.Define("contract_alert_not_found", fault.KindNotFound, "Spending alert not found")
+
 	// Identifiers and provider details.
 	KVKInvalid       = fault.Define("kvk_invalid", fault.KindInvalid, "KvK number must be 8 digits")
 	KVKTaken         = fault.Define("kvk_taken", fault.KindConflict, "A provider with this KvK number is already registered")
@@ -67,3 +78,16 @@ var (
 	ProductUnknown           = fault.Define("product_unknown", fault.KindInvalid, "The contract version has no product with this code")
 	AlertAlreadyAcknowledged = fault.Define("alert_already_acknowledged", fault.KindConflict, "The alert was already acknowledged")
 )
+
+// What a caller gets for a missing object and for another provider's
+// object alike.
+
+func providerNotFound(id uuid.UUID) error { return fault.New(ProviderNotFound, "no provider %s", id) }
+
+func contractNotFound(id uuid.UUID) error { return fault.New(ContractNotFound, "no contract %s", id) }
+
+func versionNotFound(id uuid.UUID) error {
+	return fault.New(VersionNotFound, "no contract version %s", id)
+}
+
+func alertNotFound(id uuid.UUID) error { return fault.New(AlertNotFound, "no spending alert %s", id) }

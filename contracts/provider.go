@@ -2,16 +2,11 @@ package contracts
 
 import (
 	"context"
-	"net/mail"
-	"regexp"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/audit"
 	"github.com/euregio/tranche/internal/database"
-	"github.com/euregio/tranche/internal/fault"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 )
@@ -54,66 +49,6 @@ type ProviderInput struct {
 	ContactName  string
 	ContactEmail string
 	ContactPhone string
-}
-
-var countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
-
-// provider checks the input and returns it as a Provider with normalised
-// identifiers, or the field errors.
-func (in ProviderInput) provider() (Provider, error) {
-	p := Provider{
-		KVK:          NormalizeKVK(in.KVK),
-		LegalName:    strings.TrimSpace(in.LegalName),
-		IBAN:         NormalizeIBAN(in.IBAN),
-		BIC:          NormalizeBIC(in.BIC),
-		VATNumber:    NormalizeVATNumber(in.VATNumber),
-		AddressLine1: strings.TrimSpace(in.AddressLine1),
-		AddressLine2: strings.TrimSpace(in.AddressLine2),
-		Postcode:     strings.ToUpper(strings.TrimSpace(in.Postcode)),
-		City:         strings.TrimSpace(in.City),
-		Country:      strings.ToUpper(strings.TrimSpace(in.Country)),
-		ContactName:  strings.TrimSpace(in.ContactName),
-		ContactEmail: strings.ToLower(strings.TrimSpace(in.ContactEmail)),
-		ContactPhone: strings.TrimSpace(in.ContactPhone),
-	}
-	if p.Country == "" {
-		p.Country = "NL"
-	}
-	var errs fault.Fields
-	switch {
-	case p.KVK == "":
-		addField(&errs, "kvk", Required, "the KvK number is required")
-	case !ValidKVK(p.KVK):
-		addField(&errs, "kvk", KVKInvalid, "a KvK number is 8 digits")
-	}
-	requireText(&errs, "legal_name", p.LegalName, 200)
-	switch {
-	case p.IBAN == "":
-		addField(&errs, "iban", Required, "the IBAN is required to pay the provider")
-	case !ValidIBAN(p.IBAN):
-		addField(&errs, "iban", IBANInvalid, "not a valid IBAN; check the country, length and check digits")
-	}
-	if p.BIC != "" && !ValidBIC(p.BIC) {
-		addField(&errs, "bic", BICInvalid, "a BIC is 8 or 11 letters and digits, like RABONL2U")
-	}
-	if p.VATNumber != "" && !ValidVATNumber(p.VATNumber) {
-		addField(&errs, "vat_number", VATNumberInvalid, "a Dutch VAT number looks like NL123456789B01")
-	}
-	if !countryPattern.MatchString(p.Country) {
-		addField(&errs, "country", CountryInvalid, "a two-letter country code such as NL, DE or BE")
-	}
-	if p.ContactEmail != "" {
-		if a, err := mail.ParseAddress(p.ContactEmail); err != nil || a.Address != p.ContactEmail {
-			addField(&errs, "contact_email", EmailInvalid, "not an email address")
-		}
-	}
-	for _, f := range []struct{ field, v string }{{"address_line1", p.AddressLine1}, {"address_line2", p.AddressLine2},
-		{"postcode", p.Postcode}, {"city", p.City}, {"contact_name", p.ContactName}, {"contact_phone", p.ContactPhone}} {
-		if utf8.RuneCountInString(f.v) > 200 {
-			addField(&errs, f.field, TooLong, "at most 200 characters")
-		}
-	}
-	return p, errs.Err()
 }
 
 // ProviderFilter narrows ListProviders.
@@ -179,7 +114,7 @@ func (s *Service) GetProvider(ctx context.Context, actor access.Actor, id uuid.U
 		return Provider{}, err
 	}
 	if !visible(actor, id) {
-		return Provider{}, notFound("provider", id)
+		return Provider{}, providerNotFound(id)
 	}
 	return findProvider(ctx, s.db, id, false)
 }

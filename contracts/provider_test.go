@@ -86,8 +86,8 @@ func TestUpdateProvider(t *testing.T) {
 		t.Errorf("provider.update events = %d, want 1", n)
 	}
 	_, err = e.svc.UpdateProvider(ctx, procurement, uuid.Must(uuid.NewV7()), in)
-	if !fault.HasCode(err, fault.NotFound) {
-		t.Errorf("update of unknown provider: %v, want not_found", err)
+	if !fault.HasCode(err, ProviderNotFound) {
+		t.Errorf("update of unknown provider: %v, want provider_not_found", err)
 	}
 }
 
@@ -108,8 +108,8 @@ func TestProviderPermissions(t *testing.T) {
 	if _, err := e.svc.GetProvider(ctx, own, a.ID); err != nil {
 		t.Errorf("provider reads itself: %v", err)
 	}
-	if _, err := e.svc.GetProvider(ctx, own, b.ID); !fault.HasCode(err, fault.NotFound) {
-		t.Errorf("provider reads another provider: %v, want not_found", err)
+	if _, err := e.svc.GetProvider(ctx, own, b.ID); !fault.HasCode(err, ProviderNotFound) {
+		t.Errorf("provider reads another provider: %v, want provider_not_found", err)
 	}
 	list, _, err := e.svc.ListProviders(ctx, own, ProviderFilter{})
 	if err != nil || len(list) != 1 || list[0].ID != a.ID {

@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"time"
 
-	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
-	"github.com/euregio/tranche/internal/fault"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -45,18 +43,6 @@ func NewService(db *gorm.DB) *Service {
 
 func (s *Service) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return database.Transaction(ctx, s.db, fn)
-}
-
-// visible reports whether the actor may see objects of the given provider:
-// municipal users see every provider's, a provider user only its own.
-func visible(actor access.Actor, providerID uuid.UUID) bool {
-	return !actor.IsProvider() || actor.OwnsProvider(providerID)
-}
-
-// notFound is what a caller gets for a missing object and for another
-// provider's object alike, so that existence does not leak.
-func notFound(what string, id uuid.UUID) error {
-	return fault.New(fault.NotFound, "no %s %s", what, id)
 }
 
 // readOnly makes a read see one consistent snapshot of its several queries.

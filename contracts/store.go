@@ -1,5 +1,9 @@
 package contracts
 
+// Every query of contracts: the locks, loads, inserts and updates the use
+// cases run, and the reads of the lists. The dialect is gorm's builder,
+// without exception; the only plain SQL of the package is check.go's.
+
 import (
 	"context"
 	"database/sql/driver"
@@ -74,7 +78,7 @@ func findProvider(ctx context.Context, tx *gorm.DB, id uuid.UUID, lock bool) (Pr
 	var p Provider
 	err := lockRow(tx.WithContext(ctx).Table("providers"), lock).Where("id = ?", id).Take(&p).Error
 	if database.ErrNotFound(err) {
-		return Provider{}, notFound("provider", id)
+		return Provider{}, providerNotFound(id)
 	}
 	return p, err
 }
@@ -135,7 +139,7 @@ func findCategory(ctx context.Context, tx *gorm.DB, code string, lock bool) (Cat
 	var c Category
 	err := lockRow(tx.WithContext(ctx).Table("service_categories"), lock).Where("code = ?", code).Take(&c).Error
 	if database.ErrNotFound(err) {
-		return Category{}, fault.New(fault.NotFound, "no service category %q", code)
+		return Category{}, fault.New(CategoryNotFound, "no service category %q", code)
 	}
 	return c, err
 }
@@ -210,7 +214,7 @@ func findContract(ctx context.Context, tx *gorm.DB, id uuid.UUID, lock bool) (Co
 	}
 	err := q.Take(&c).Error
 	if database.ErrNotFound(err) {
-		return Contract{}, notFound("contract", id)
+		return Contract{}, contractNotFound(id)
 	}
 	return c, err
 }
@@ -240,7 +244,7 @@ func insertVersion(ctx context.Context, tx *gorm.DB, v *Version) error {
 }
 
 func freezeVersion(ctx context.Context, tx *gorm.DB, id uuid.UUID, at time.Time) error {
-	err := tx.WithContext(ctx).Exec(`UPDATE contract_versions SET frozen_at = ? WHERE id = ?`, at, id).Error
+	err := tx.WithContext(ctx).Table("contract_versions").Where("id = ?", id).Update("frozen_at", at).Error
 	if database.IsCheckViolation(err, "contract_versions_schedule") {
 		return fault.New(ShareSum, "the schedule of version %s does not add up to its price", id)
 	}
@@ -251,7 +255,7 @@ func findVersion(ctx context.Context, tx *gorm.DB, id uuid.UUID) (Version, error
 	var v Version
 	err := tx.WithContext(ctx).Table("contract_versions").Where("id = ?", id).Take(&v).Error
 	if database.ErrNotFound(err) {
-		return Version{}, notFound("contract version", id)
+		return Version{}, versionNotFound(id)
 	}
 	return v, err
 }
@@ -264,53 +268,34 @@ func listVersions(ctx context.Context, tx *gorm.DB, contractID uuid.UUID) ([]Ver
 
 func lastVersionNumber(ctx context.Context, tx *gorm.DB, contractID uuid.UUID) (int, error) {
 	var row struct{ N int }
-	err := tx.WithContext(ctx).Raw(`SELECT coalesce(max(number), 0) AS n FROM contract_versions WHERE contract_id = ?`, contractID).Scan(&row).Error
+	err := tx.WithContext(ctx).Table("contract_versions").Select("coalesce(max(number), 0) AS n").
+		Where("contract_id = ?", contractID).Take(&row).Error
 	return row.N, err
 }
 
-// insertProducts stores products with their milestones under a version,
-// numbering positions in the given order and storing each milestone's
-// tranche amount.
-func insertProducts(ctx context.Context, tx *gorm.DB, versionID uuid.UUID, products []Product) ([]Product, error) {
-	out := make([]Product, len(products))
-	for i, p := range products {
-		p.ID = uuid.Must(uuid.NewV7())
-		p.VersionID = versionID
-		p.Position = i
-		ms := make([]Milestone, len(p.Milestones))
-		tranches := TrancheAmounts(p.Price, p.Milestones)
-		for j, m := range p.Milestones {
-			m.ID = uuid.Must(uuid.NewV7())
-			m.ProductID = p.ID
-			m.Position = j
-			m.Tranche = tranches[j]
-			if m.Prerequisites == nil {
-				m.Prerequisites = Codes{}
-			}
-			if m.EvidenceKinds == nil {
-				m.EvidenceKinds = Codes{}
-			}
-			ms[j] = m
-		}
+// insertProducts stores products planned by planProducts with their
+// milestones.
+func insertProducts(ctx context.Context, tx *gorm.DB, products []Product) error {
+	for _, p := range products {
+		ms := p.Milestones
 		if err := tx.WithContext(ctx).Table("contract_products").Create(&p).Error; err != nil {
-			return nil, fmt.Errorf("insert product %s: %w", p.Code, err)
+			return fmt.Errorf("insert product %s: %w", p.Code, err)
 		}
 		if len(ms) > 0 {
 			if err := tx.WithContext(ctx).Table("contract_milestones").Create(&ms).Error; err != nil {
-				return nil, fmt.Errorf("insert milestones of %s: %w", p.Code, err)
+				return fmt.Errorf("insert milestones of %s: %w", p.Code, err)
 			}
 		}
-		p.Milestones = ms
-		out[i] = p
 	}
-	return out, nil
+	return nil
 }
 
 func deleteProducts(ctx context.Context, tx *gorm.DB, versionID uuid.UUID) error {
-	if err := tx.WithContext(ctx).Exec(`DELETE FROM contract_milestones WHERE product_id IN (SELECT id FROM contract_products WHERE version_id = ?)`, versionID).Error; err != nil {
+	products := tx.WithContext(ctx).Table("contract_products").Select("id").Where("version_id = ?", versionID)
+	if err := tx.WithContext(ctx).Table("contract_milestones").Where("product_id IN (?)", products).Delete(&Milestone{}).Error; err != nil {
 		return err
 	}
-	return tx.WithContext(ctx).Exec(`DELETE FROM contract_products WHERE version_id = ?`, versionID).Error
+	return tx.WithContext(ctx).Table("contract_products").Where("version_id = ?", versionID).Delete(&Product{}).Error
 }
 
 // loadProducts returns a version's products (optionally only the one with
@@ -347,10 +332,13 @@ func loadProducts(ctx context.Context, tx *gorm.DB, versionID uuid.UUID, code st
 
 // ---- alerts
 
+// insertAlert stores a, unless the contract has raised its alert at that
+// threshold already (the constraint contract_alerts_once decides, also
+// between concurrent transactions), and reports whether it did.
 func insertAlert(ctx context.Context, tx *gorm.DB, a Alert) (bool, error) {
-	res := tx.WithContext(ctx).Exec(`INSERT INTO contract_alerts (id, contract_id, threshold_percent, exposure, ceiling, raised_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT ON CONSTRAINT contract_alerts_once DO NOTHING`,
-		a.ID, a.ContractID, a.ThresholdPercent, a.Exposure, a.Ceiling, a.RaisedAt)
+	res := tx.WithContext(ctx).Table("contract_alerts").
+		Clauses(clause.OnConflict{OnConstraint: "contract_alerts_once", DoNothing: true}).
+		Select("id", "contract_id", "threshold_percent", "exposure", "ceiling", "raised_at").Create(&a)
 	return res.RowsAffected == 1, res.Error
 }
 
@@ -380,13 +368,14 @@ func findAlert(ctx context.Context, tx *gorm.DB, id uuid.UUID, lock bool) (Alert
 	var a Alert
 	err := q.Take(&a).Error
 	if database.ErrNotFound(err) {
-		return Alert{}, notFound("alert", id)
+		return Alert{}, alertNotFound(id)
 	}
 	return a, err
 }
 
 func acknowledgeAlert(ctx context.Context, tx *gorm.DB, id uuid.UUID, at time.Time, by string) error {
-	return tx.WithContext(ctx).Exec(`UPDATE contract_alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?`, at, by, id).Error
+	return tx.WithContext(ctx).Table("contract_alerts").Where("id = ?", id).
+		Updates(map[string]any{"acknowledged_at": at, "acknowledged_by": by}).Error
 }
 
 // startTermsRow is what LockForStart reads.
@@ -410,19 +399,37 @@ func lockContractTerms(ctx context.Context, tx *gorm.DB, id uuid.UUID) (startTer
 		Select("id, provider_id, status, ceiling, capacity, budget_id, current_version_id, period_start, period_end, vat_exempt, vat_rate").
 		Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&r).Error
 	if database.ErrNotFound(err) {
-		return startTermsRow{}, notFound("contract", id)
+		return startTermsRow{}, contractNotFound(id)
 	}
 	return r, err
 }
 
 func contractCeiling(ctx context.Context, tx *gorm.DB, id uuid.UUID) (decimal.Decimal, error) {
 	var row struct{ Ceiling decimal.Decimal }
-	res := tx.WithContext(ctx).Raw(`SELECT ceiling FROM contracts WHERE id = ?`, id).Scan(&row)
-	if res.Error != nil {
-		return decimal.Zero, res.Error
+	err := tx.WithContext(ctx).Table("contracts").Select("ceiling").Where("id = ?", id).Take(&row).Error
+	if database.ErrNotFound(err) {
+		return decimal.Zero, contractNotFound(id)
 	}
-	if res.RowsAffected == 0 {
-		return decimal.Zero, notFound("contract", id)
+	return row.Ceiling, err
+}
+
+// loadDetail reads a contract, its versions, and its current version's products.
+func loadDetail(ctx context.Context, tx *gorm.DB, id uuid.UUID) (ContractDetail, error) {
+	c, err := findContract(ctx, tx, id, false)
+	if err != nil {
+		return ContractDetail{}, err
 	}
-	return row.Ceiling, nil
+	d := ContractDetail{Contract: c}
+	if d.Versions, err = listVersions(ctx, tx, id); err != nil {
+		return ContractDetail{}, err
+	}
+	for _, v := range d.Versions {
+		if c.CurrentVersionID != nil && v.ID == *c.CurrentVersionID {
+			d.Current = v
+		}
+	}
+	if d.Current.Products, err = loadProducts(ctx, tx, d.Current.ID, ""); err != nil {
+		return ContractDetail{}, err
+	}
+	return d, nil
 }

@@ -111,8 +111,8 @@ func (s *Service) Refer(ctx context.Context, actor access.Actor, in ReferInput) 
 		}
 		terms, err := contracts.LockForStart(ctx, tx, in.ContractID)
 		if err != nil {
-			if fault.HasCode(err, fault.NotFound) || isNotFoundKind(err) {
-				return fault.Invalid(fault.Field("contract_id", "contract_not_found", "no such contract"))
+			if fault.HasCode(err, contracts.ContractNotFound) {
+				return fault.Invalid(fault.Field("contract_id", contracts.ContractNotFound.Code, "no such contract"))
 			}
 			return err
 		}
@@ -129,11 +129,6 @@ func (s *Service) Refer(ctx context.Context, actor access.Actor, in ReferInput) 
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "trajectory.refer", EntityType: "trajectory", EntityID: t.ID.String(), After: t})
 	})
 	return t, err
-}
-
-func isNotFoundKind(err error) bool {
-	e, ok := fault.As(err)
-	return ok && e.Code.Kind == fault.KindNotFound
 }
 
 // Start starts a referred trajectory (its provider). It freezes the contract

@@ -52,8 +52,8 @@ func TestBudgetsReadBackAndList(t *testing.T) {
 	if len(items) != 2 || items[0].ID != b1.ID || items[1].ID != b2.ID || next != "" {
 		t.Fatalf("ListBudgets = %+v next %q, want both in creation order", items, next)
 	}
-	if _, err := e.s.GetBudget(e.ctx, auditor, uuid.Must(uuid.NewV7())); !fault.HasCode(err, fault.NotFound) {
-		t.Fatalf("unknown budget: err = %v, want not_found", err)
+	if _, err := e.s.GetBudget(e.ctx, auditor, uuid.Must(uuid.NewV7())); !fault.HasCode(err, BudgetNotFound) {
+		t.Fatalf("unknown budget: err = %v, want budget_not_found", err)
 	}
 }
 
@@ -79,8 +79,8 @@ func TestAllocateRules(t *testing.T) {
 	}{
 		{"more than unallocated", AllocateInput{BudgetID: b.ID, FundingStreamID: f.ID, Amount: "300.01"}, AllocationExceedsStream},
 		{"budget outside validity", AllocateInput{BudgetID: b2006.ID, FundingStreamID: f.ID, Amount: "1.00"}, AllocationOutsideValidity},
-		{"unknown budget", AllocateInput{BudgetID: uuid.Must(uuid.NewV7()), FundingStreamID: f.ID, Amount: "1.00"}, fault.NotFound},
-		{"unknown stream", AllocateInput{BudgetID: b.ID, FundingStreamID: uuid.Must(uuid.NewV7()), Amount: "1.00"}, fault.NotFound},
+		{"unknown budget", AllocateInput{BudgetID: uuid.Must(uuid.NewV7()), FundingStreamID: f.ID, Amount: "1.00"}, BudgetNotFound},
+		{"unknown stream", AllocateInput{BudgetID: b.ID, FundingStreamID: uuid.Must(uuid.NewV7()), Amount: "1.00"}, FundingStreamNotFound},
 		{"no amount", AllocateInput{BudgetID: b.ID, FundingStreamID: f.ID}, fault.InvalidInput},
 		{"zero amount", AllocateInput{BudgetID: b.ID, FundingStreamID: f.ID, Amount: "0"}, fault.InvalidInput},
 		{"no budget", AllocateInput{FundingStreamID: f.ID, Amount: "1.00"}, fault.InvalidInput},

@@ -179,7 +179,7 @@ func (s *Service) Release(ctx context.Context, tx *gorm.DB, actor access.Actor, 
 		return nil, err
 	}
 	if actor.IsProvider() && !actor.OwnsProvider(c.ProviderID) {
-		return nil, fault.New(fault.NotFound, "no commitment for reference %s", reference)
+		return nil, fault.New(CommitmentNotFound, "no commitment for reference %s", reference)
 	}
 	parts, ok := splitProportional(shares, amount)
 	if !ok {
@@ -435,7 +435,7 @@ func (s *Service) AccrualSplits(ctx context.Context, tx *gorm.DB, accrualIDs []u
 	}
 	for _, id := range accrualIDs {
 		if len(out[id]) == 0 {
-			return nil, fault.New(fault.NotFound, "no accrual %s", id)
+			return nil, fault.New(AccrualNotFound, "no accrual %s", id)
 		}
 	}
 	return out, nil

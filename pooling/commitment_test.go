@@ -134,7 +134,7 @@ func TestReserveRefusals(t *testing.T) {
 		{"no reference", system, func(in *ReserveInput) { in.Reference = uuid.Nil }, fault.InvalidInput},
 		{"no category", system, func(in *ReserveInput) { in.Category = "" }, fault.InvalidInput},
 		{"unknown category", system, func(in *ReserveInput) { in.Category = "astrology" }, fault.InvalidInput},
-		{"unknown budget", system, func(in *ReserveInput) { in.BudgetID = uuid.Must(uuid.NewV7()) }, fault.NotFound},
+		{"unknown budget", system, func(in *ReserveInput) { in.BudgetID = uuid.Must(uuid.NewV7()) }, BudgetNotFound},
 		{"reference reserved before", system, func(in *ReserveInput) { in.Reference = done.Reference }, CommitmentExists},
 		{"another provider's actor", otherProvider, func(*ReserveInput) {}, fault.Forbidden},
 	}
@@ -219,7 +219,7 @@ func TestLifecycleKeepsTheSplit(t *testing.T) {
 	if fmt.Sprint(many[claim2]) != fmt.Sprint(split) {
 		t.Fatalf("AccrualSplits = %+v, want what AccrualSplit gives: %+v", many[claim2], split)
 	}
-	if _, err := s.s.AccrualSplits(s.ctx, s.db.Gorm, []uuid.UUID{claim2, uuid.Must(uuid.NewV7())}); !fault.HasCode(err, fault.NotFound) {
+	if _, err := s.s.AccrualSplits(s.ctx, s.db.Gorm, []uuid.UUID{claim2, uuid.Must(uuid.NewV7())}); !fault.HasCode(err, AccrualNotFound) {
 		t.Fatalf("AccrualSplits with an unknown id: %v", err)
 	}
 	committed, payable, paid, err := s.s.Exposure(s.ctx, s.db.Gorm, s.contractID)
@@ -282,7 +282,7 @@ func TestAccrualStateRules(t *testing.T) {
 		{"accrue for an unknown reference", func(tx *gorm.DB) error {
 			_, err := s.s.Accrue(s.ctx, tx, system, uuid.Must(uuid.NewV7()), claim, d("1.00"))
 			return err
-		}, &fault.NotFound},
+		}, &CommitmentNotFound},
 		{"accrue", func(tx *gorm.DB) error {
 			_, err := s.s.Accrue(s.ctx, tx, system, in.Reference, claim, d("30.00"))
 			return err
@@ -477,7 +477,7 @@ func TestInTransactionStepsRefuseProviders(t *testing.T) {
 		{"other provider releases", func(tx *gorm.DB) error {
 			_, err := s.s.Release(s.ctx, tx, otherProvider, in.Reference, d("1.00"))
 			return err
-		}, fault.NotFound},
+		}, CommitmentNotFound},
 	}
 	for _, tt := range tests {
 		if err := s.in(tt.fn); !fault.HasCode(err, tt.code) {

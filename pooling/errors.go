@@ -2,9 +2,15 @@ package pooling
 
 import "github.com/euregio/tranche/internal/fault"
 
-// The pooling capability's error codes. Not found, forbidden and invalid
-// input use the shared codes of internal/fault.
+// The pooling capability's error codes. Forbidden and invalid input use the
+// shared codes of internal/fault; each missing object has its own code.
 var (
+	// Not found: no such object, or not the caller's to see.
+	FundingStreamNotFound = fault.Define("funding_stream_not_found", fault.KindNotFound, "Funding stream not found")
+	BudgetNotFound        = fault.Define("budget_not_found", fault.KindNotFound, "Budget not found")
+	CommitmentNotFound    = fault.Define("commitment_not_found", fault.KindNotFound, "Commitment not found")
+	AccrualNotFound       = fault.Define("accrual_not_found", fault.KindNotFound, "Accrual not found")
+
 	// BudgetInsufficient: the streams of the budget that may pay for the
 	// category do not hold enough available money for the reservation.
 	BudgetInsufficient = fault.Define("budget_insufficient", fault.KindConflict, "Budget insufficient")
@@ -40,3 +46,11 @@ const (
 	codeCurrency        = "unsupported_currency"
 	codeTaken           = "taken"
 )
+
+// notFoundCodes gives the code of each entity notFound names.
+var notFoundCodes = map[string]fault.Code{
+	"funding stream": FundingStreamNotFound,
+	"budget":         BudgetNotFound,
+	"commitment":     CommitmentNotFound,
+	"accrual":        AccrualNotFound,
+}

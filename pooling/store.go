@@ -18,7 +18,7 @@ import (
 )
 
 func notFound(what string, id uuid.UUID) error {
-	return fault.New(fault.NotFound, "no %s %s", what, id)
+	return fault.New(notFoundCodes[what], "no %s %s", what, id)
 }
 
 // forUpdate appends a row lock to query when lock is set.
@@ -444,7 +444,7 @@ func findCommitment(ctx context.Context, db *gorm.DB, reference uuid.UUID, lock 
 		return Commitment{}, fmt.Errorf("find commitment of %s: %w", reference, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return Commitment{}, fault.New(fault.NotFound, "no commitment for reference %s", reference)
+		return Commitment{}, fault.New(CommitmentNotFound, "no commitment for reference %s", reference)
 	}
 	c := Commitment{ID: r.ID, Reference: r.Reference, BudgetID: r.BudgetID, Category: r.Category, Amount: r.Amount,
 		ContractID: r.ContractID, ProviderID: r.ProviderID, CreatedAt: r.CreatedAt.UTC()}

@@ -98,8 +98,8 @@ func TestCreateFundingStreamStoresWhatWasGiven(t *testing.T) {
 	if !got.Unrestricted() || !got.Allows("care") {
 		t.Fatalf("unrestricted stream read back as %+v", got)
 	}
-	if _, err := e.s.GetFundingStream(e.ctx, finance, uuid.Must(uuid.NewV7())); !fault.HasCode(err, fault.NotFound) {
-		t.Fatalf("unknown stream: err = %v, want not_found", err)
+	if _, err := e.s.GetFundingStream(e.ctx, finance, uuid.Must(uuid.NewV7())); !fault.HasCode(err, FundingStreamNotFound) {
+		t.Fatalf("unknown stream: err = %v, want funding_stream_not_found", err)
 	}
 	var events int64
 	e.db.Gorm.Raw(`SELECT count(*) FROM audit_events WHERE action = 'funding_stream.create' AND entity_id = ?`, f.ID.String()).Scan(&events)

@@ -103,8 +103,8 @@ func TestContractsAPI(t *testing.T) {
 	if r := e.get("/api/v1/contracts/"+ca.ID.String(), prov); r.Code != http.StatusOK {
 		t.Errorf("provider reads own contract: %d %s", r.Code, r.Body)
 	}
-	e.get("/api/v1/contracts/"+cb.ID.String(), prov).problem(t, http.StatusNotFound, "not_found")
-	e.get("/api/v1/providers/"+pb.ID.String(), prov).problem(t, http.StatusNotFound, "not_found")
+	e.get("/api/v1/contracts/"+cb.ID.String(), prov).problem(t, http.StatusNotFound, "contract_not_found")
+	e.get("/api/v1/providers/"+pb.ID.String(), prov).problem(t, http.StatusNotFound, "provider_not_found")
 	var list struct{ Items []ContractBody }
 	e.get("/api/v1/contracts", prov).json(t, &list)
 	if len(list.Items) != 1 || list.Items[0].ID != ca.ID {

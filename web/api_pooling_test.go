@@ -84,7 +84,7 @@ func TestPoolingAPI(t *testing.T) {
 		problem(t, http.StatusConflict, "allocation_outside_validity")
 	e.postJSON(alloc, proc, map[string]any{"funding_stream_id": "nonsense", "amount": "1.00"}).problem(t, http.StatusUnprocessableEntity, "invalid_input")
 	e.postJSON("/api/v1/budgets/"+lang.ID.String()+"/allocations", proc, map[string]any{"funding_stream_id": lang.ID, "amount": "1.00"}).
-		problem(t, http.StatusNotFound, "not_found")
+		problem(t, http.StatusNotFound, "budget_not_found")
 
 	var got FundingStreamBody
 	e.get("/api/v1/funding-streams/"+lang.ID.String(), fin).json(t, &got)

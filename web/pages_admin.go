@@ -122,7 +122,7 @@ type userRow struct {
 func userOf(c *gin.Context) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
-		return uuid.Nil, fault.New(fault.NotFound, "no user %s", c.Param("id"))
+		return uuid.Nil, fault.New(access.UserNotFound, "no user %s", c.Param("id"))
 	}
 	return id, nil
 }

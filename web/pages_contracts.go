@@ -357,7 +357,7 @@ func (s *Server) renderContractPage(c *gin.Context, id uuid.UUID, status int, am
 	}
 	if p.Contract.BudgetID != nil && p.Actor.Can(access.ReadFunding) {
 		b, err := s.pooling.GetBudget(ctx, *p.Actor, *p.Contract.BudgetID)
-		if err != nil && !fault.HasCode(err, fault.NotFound) {
+		if err != nil && !fault.HasCode(err, pooling.BudgetNotFound) {
 			s.pageError(c, err)
 			return
 		}

@@ -83,7 +83,7 @@ func TestSetRoles(t *testing.T) {
 		{"provider user to municipal", me, p.ID, []access.Role{access.Finance}, fault.InvalidInput},
 		{"provider user with another role", me, p.ID, []access.Role{access.Provider, access.Auditor}, fault.InvalidInput},
 		{"own admin role", me, adm.ID, []access.Role{access.Auditor}, access.OwnAdminRole},
-		{"unknown user", me, uuid.New(), []access.Role{access.Auditor}, fault.NotFound},
+		{"unknown user", me, uuid.New(), []access.Role{access.Auditor}, access.UserNotFound},
 		{"not an admin", a, v.ID, []access.Role{access.Auditor}, fault.Forbidden},
 	}
 	for _, tt := range tests {
@@ -154,8 +154,8 @@ func TestSetActive(t *testing.T) {
 	if _, err := s.SetActive(ctx, va, adm.ID, false); !fault.HasCode(err, fault.Forbidden) {
 		t.Fatalf("non-admin: err = %v, want forbidden", err)
 	}
-	if _, err := s.SetActive(ctx, me, uuid.New(), false); !fault.HasCode(err, fault.NotFound) {
-		t.Fatalf("unknown user: err = %v, want not_found", err)
+	if _, err := s.SetActive(ctx, me, uuid.New(), false); !fault.HasCode(err, access.UserNotFound) {
+		t.Fatalf("unknown user: err = %v, want user_not_found", err)
 	}
 }
 
@@ -197,7 +197,7 @@ func TestResetPassword(t *testing.T) {
 		"empty":        {me, "", fault.InvalidInput},
 		"short":        {me, "short", fault.InvalidInput},
 		"common":       {me, "Wachtwoord1234", fault.InvalidInput},
-		"unknown user": {me, "a new long passphrase", fault.NotFound},
+		"unknown user": {me, "a new long passphrase", access.UserNotFound},
 		"not an admin": {va, "a new long passphrase", fault.Forbidden},
 	} {
 		id := v.ID

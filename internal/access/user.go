@@ -24,6 +24,7 @@ var (
 	ProviderUnknown = fault.Define("provider_unknown", fault.KindInvalid, "No provider with that KvK number")
 	RoleCombination = fault.Define("role_combination", fault.KindInvalid, "Roles cannot be combined")
 	TokenUnknown    = fault.Define("token_invalid", fault.KindUnauthenticated, "Invalid or revoked API token")
+	UserNotFound    = fault.Define("user_not_found", fault.KindNotFound, "User not found")
 )
 
 // User is an account.
@@ -146,7 +147,7 @@ func (s *Service) CreateUser(ctx context.Context, by Actor, in NewUser) (User, e
 func (s *Service) Authenticate(ctx context.Context, email, password string) (Actor, error) {
 	u, err := s.findByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
 	if err != nil {
-		if fault.HasCode(err, fault.NotFound) {
+		if fault.HasCode(err, UserNotFound) {
 			checkPassword(password, dummyHash)
 			return Actor{}, fault.New(BadCredentials, "the email address or the password is not right")
 		}
@@ -181,7 +182,7 @@ func (s *Service) findByEmail(ctx context.Context, email string) (User, error) {
 		return User{}, res.Error
 	}
 	if res.RowsAffected == 0 {
-		return User{}, fault.New(fault.NotFound, "no user %s", email)
+		return User{}, fault.New(UserNotFound, "no user %s", email)
 	}
 	return u, s.loadRoles(ctx, &u)
 }
@@ -301,7 +302,7 @@ func userByID(tx *gorm.DB, id uuid.UUID) (User, error) {
 		return User{}, res.Error
 	}
 	if res.RowsAffected == 0 {
-		return User{}, fault.New(fault.NotFound, "no user %s", id)
+		return User{}, fault.New(UserNotFound, "no user %s", id)
 	}
 	var roles []string
 	if err := tx.Raw(`SELECT role FROM user_roles WHERE user_id = ? ORDER BY role`, id).Scan(&roles).Error; err != nil {

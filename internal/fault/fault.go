@@ -154,6 +154,14 @@ func HasCode(err error, code Code) bool {
 	return ok && e.Code.Code == code.Code
 }
 
+// IsKind reports whether err is a domain error of the given kind, whatever
+// its code: IsKind(err, KindNotFound) holds for contract_not_found,
+// user_not_found … alike.
+func IsKind(err error, kind Kind) bool {
+	e, ok := As(err)
+	return ok && e.Code.Kind == kind
+}
+
 // Fields collects field errors during validation.
 type Fields []FieldError
 

@@ -42,3 +42,25 @@ func TestDefineTwiceWithOtherKindPanics(t *testing.T) {
 	}()
 	Define("test_code_twice", KindInvalid, "x")
 }
+
+func TestIsKindWhateverTheCode(t *testing.T) {
+	widget := Define("test_widget_not_found", KindNotFound, "Widget not found")
+	tests := []struct {
+		name string
+		err  error
+		kind Kind
+		want bool
+	}{
+		{"an entity's not-found code", fmt.Errorf("wrap: %w", New(widget, "no widget")), KindNotFound, true},
+		{"the generic not_found", New(NotFound, "no route"), KindNotFound, true},
+		{"a conflict", New(Conflict, "busy"), KindNotFound, false},
+		{"a conflict of its kind", New(Conflict, "busy"), KindConflict, true},
+		{"not a domain error", errors.New("disk full"), KindNotFound, false},
+		{"nil", nil, KindNotFound, false},
+	}
+	for _, tt := range tests {
+		if got := IsKind(tt.err, tt.kind); got != tt.want {
+			t.Errorf("%s: IsKind = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -3,7 +3,8 @@
 //
 // The server is TEST_DATABASE_URL when set; otherwise each test binary starts
 // a private cluster (the same code `tranche serve` uses) in a temporary folder
-// and stops it when its tests end. Call Main from TestMain.
+// when its first test asks for a database, and stops it when its tests end.
+// Call Main from TestMain.
 package dbtest
 
 import (
@@ -16,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"sync"
 	"testing"
 
 	"github.com/euregio/tranche/internal/database"
@@ -44,52 +46,80 @@ func ensureAppRole() error {
 	return database.EnsureRole(context.Background(), db, AppRole, appPassword)
 }
 
-// Main prepares the server, runs the package's tests and cleans up.
+// Main runs the package's tests and cleans up. The server is prepared
+// lazily, when the first test asks for a database: tests that need none
+// (the table tests of pure rules) run without any PostgreSQL at all.
 func Main(m *testing.M) {
 	os.Exit(run(m))
 }
 
+var (
+	setupOnce sync.Once
+	setupErr  error
+	cluster   *database.Cluster // the private cluster, when one was started
+	dataDir   string            // its folder
+)
+
 func run(m *testing.M) int {
+	code := m.Run()
+	if cluster != nil {
+		cluster.Stop()
+	}
+	if dataDir != "" {
+		os.RemoveAll(dataDir)
+	}
+	return code
+}
+
+// server prepares the server once per test binary (TEST_DATABASE_URL, or
+// a private cluster) and fails t when it cannot.
+func server(t testing.TB) {
+	t.Helper()
+	if err := prepare(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func prepare() error {
+	setupOnce.Do(func() { setupErr = setup() })
+	return setupErr
+}
+
+func setup() error {
 	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
 		cfg, err := configFromURL(u)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "TEST_DATABASE_URL:", err)
-			return 2
+			return fmt.Errorf("TEST_DATABASE_URL: %w", err)
 		}
 		base = cfg
 		if err := ensureAppRole(); err != nil {
-			fmt.Fprintln(os.Stderr, "test role:", err)
-			return 2
+			return fmt.Errorf("test role: %w", err)
 		}
-		return m.Run()
+		return nil
 	}
 	dir, err := os.MkdirTemp("", "tranche-test-pg-")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
+		return err
 	}
-	defer os.RemoveAll(dir)
-	cluster, err := database.NewCluster(dir, nil)
+	dataDir = dir
+	c, err := database.NewCluster(dir, nil)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "private PostgreSQL for tests:", err)
-		return 2
+		return fmt.Errorf("private PostgreSQL for tests: %w", err)
 	}
 	// Durability is not what these tests are about; speed is.
-	cluster.Options = []string{"-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"}
-	if err := cluster.Start(context.Background()); err != nil {
-		fmt.Fprintln(os.Stderr, "private PostgreSQL for tests:", err)
-		return 2
+	c.Options = []string{"-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"}
+	if err := c.Start(context.Background()); err != nil {
+		return fmt.Errorf("private PostgreSQL for tests: %w", err)
 	}
-	defer cluster.Stop()
+	cluster = c
 	base = pgtestdb.Config{
 		DriverName: "pgx", User: "postgres", Host: "localhost", Port: "5432", Database: "postgres",
-		Options: url.Values{"host": {cluster.SocketDir()}, "sslmode": {"disable"}}.Encode(),
+		Options: url.Values{"host": {c.SocketDir()}, "sslmode": {"disable"}}.Encode(),
 	}
 	if err := ensureAppRole(); err != nil {
-		fmt.Fprintln(os.Stderr, "test role:", err)
-		return 2
+		return fmt.Errorf("test role: %w", err)
 	}
-	return m.Run()
+	return nil
 }
 
 func configFromURL(raw string) (pgtestdb.Config, error) {
@@ -123,6 +153,7 @@ func configFromURL(raw string) (pgtestdb.Config, error) {
 // URL returns the connection string of a fresh, migrated database for t.
 func URL(t testing.TB) string {
 	t.Helper()
+	server(t)
 	conf := base
 	conf.ForceTerminateConnections = true
 	inst := pgtestdb.Custom(t, conf, migrator{})
@@ -174,8 +205,14 @@ func NewApp(t testing.TB) (owner, app *database.DB) {
 }
 
 // ServerURL returns a connection string for the server's maintenance
-// database, for tests that manage databases themselves.
-func ServerURL() string { return base.URL() }
+// database, for tests that manage databases themselves. It panics when
+// the server cannot be prepared (tests call it after URL, which reports why).
+func ServerURL() string {
+	if err := prepare(); err != nil {
+		panic(err)
+	}
+	return base.URL()
+}
 
 type migrator struct{}
 
