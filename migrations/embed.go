@@ -1,5 +1,3 @@
-// Package migrations holds Tranche's schema as numbered SQL files, applied in
-// order by goose. They are the only source of the schema.
 package migrations
 
 import "embed"

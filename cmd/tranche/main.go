@@ -1,8 +1,3 @@
-// Command tranche runs Tranche: the web server and API, migrations, user and
-// token administration, the demo scenario and the invariant check.
-//
-// Configuration comes from the environment (see README.md); each command
-// has --help.
 package main
 
 import (

@@ -5,4 +5,7 @@
 // Separation of duties that depends on the object (nobody approves a claim
 // they submitted, nobody approves a payment run they created) is checked by
 // the capability that owns the object; the matrix says who may act at all.
+//
+// It imports only internal/ (audit, check, database, fault); every
+// capability and web import it.
 package access

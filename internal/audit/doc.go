@@ -3,4 +3,7 @@
 // appended in the same database transaction as the change. The database
 // refuses to update or delete events, and each event's hash covers the one
 // before it, so Verify detects any row edited behind the application's back.
+//
+// It imports only internal/check; every package that changes state imports
+// it.
 package audit

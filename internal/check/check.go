@@ -1,7 +1,3 @@
-// Package check runs the consistency checks of `tranche check`: each
-// capability states its invariants over its own tables as checks, and this
-// package runs them and reports each as one Result. It imports gorm only;
-// every capability and internal/audit import it.
 package check
 
 import (

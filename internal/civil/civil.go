@@ -1,6 +1,3 @@
-// Package civil reads calendar days as pages, the API and uploaded files
-// give them (YYYY-MM-DD), and refuses days no record of Tranche can carry:
-// year 0000 or 0001, or the year 9999, are typing errors, not dates.
 package civil
 
 import (

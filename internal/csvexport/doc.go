@@ -11,4 +11,6 @@
 // "=SUM(A1)" are all escaped.
 //
 // It imports only the standard library.
+//
+// It imports nothing of Tranche's; web uses it for every CSV download.
 package csvexport

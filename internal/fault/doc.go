@@ -5,4 +5,6 @@
 // Capability packages declare their codes once with Define and return them
 // with New or Invalid; web/ maps the Kind to a status in one table. Codes are
 // registered so that a test can prove every one of them maps to a status.
+//
+// It imports nothing of Tranche's; every other package imports it.
 package fault

@@ -1,7 +1,3 @@
-// Package filename makes the name of an uploaded file safe to store, show
-// and send back: the base name only, without control or invisible
-// formatting characters (which can make "report‮fdp.exe" look like
-// "reportexe.pdf"), and with the extension of what the file really is.
 package filename
 
 import (

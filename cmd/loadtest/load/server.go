@@ -1,6 +1,3 @@
-// Package load drives a Tranche server over HTTP the way provider systems,
-// verifiers and finance do, measures it, and checks afterwards that nothing
-// acknowledged was lost. cmd/loadtest and cmd/crashtest use it.
 package load
 
 import (
