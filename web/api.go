@@ -140,6 +140,17 @@ type ListBody[T any] struct {
 	NextCursor string `json:"next_cursor,omitempty" doc:"Pass as ?cursor= for the next page; absent on the last page."`
 }
 
+// listOf is a page of rows as the API shows it: each row through body, an
+// empty list as [] (never null), and the cursor of the next page ("" on the
+// last).
+func listOf[T, B any](rows []T, next string, body func(T) B) ListBody[B] {
+	items := make([]B, 0, len(rows))
+	for _, r := range rows {
+		items = append(items, body(r))
+	}
+	return ListBody[B]{Items: items, NextCursor: next}
+}
+
 // --- core endpoints: who am I, the audit trail ---
 
 type meOutput struct {

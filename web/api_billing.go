@@ -354,11 +354,7 @@ func (s *Server) handleListPaymentRuns(ctx context.Context, in *runListInput) (*
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	out := &runsOutput{Body: ListBody[PaymentRunBody]{Items: make([]PaymentRunBody, 0, len(rows)), NextCursor: next}}
-	for _, r := range rows {
-		out.Body.Items = append(out.Body.Items, paymentRunBody(r))
-	}
-	return out, nil
+	return &runsOutput{Body: listOf(rows, next, paymentRunBody)}, nil
 }
 
 func (s *Server) handleGetPaymentRun(ctx context.Context, in *idPath) (*runOutput, error) {
@@ -510,11 +506,7 @@ func runAction[I any](s *Server, action, summary string, fn func(context.Context
 }
 
 func statementsOut(rows []billing.Statement, next string) *statementsOutput {
-	out := &statementsOutput{Body: ListBody[StatementBody]{Items: make([]StatementBody, 0, len(rows)), NextCursor: next}}
-	for _, st := range rows {
-		out.Body.Items = append(out.Body.Items, statementBody(st))
-	}
-	return out
+	return &statementsOutput{Body: listOf(rows, next, statementBody)}
 }
 
 // serveStatementPDF answers GET /api/v1/statements/{id}.pdf.

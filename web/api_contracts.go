@@ -317,11 +317,7 @@ func (s *Server) handleListProviders(ctx context.Context, in *providerListInput)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	out := &providersOutput{Body: ListBody[ProviderBody]{Items: []ProviderBody{}, NextCursor: next}}
-	for _, p := range items {
-		out.Body.Items = append(out.Body.Items, providerBody(p))
-	}
-	return out, nil
+	return &providersOutput{Body: listOf(items, next, providerBody)}, nil
 }
 
 func (s *Server) handleGetProvider(ctx context.Context, in *idPath) (*providerOutput, error) {
@@ -361,11 +357,7 @@ func (s *Server) handleListContracts(ctx context.Context, in *contractListInput)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	out := &contractsOutput{Body: ListBody[ContractBody]{Items: []ContractBody{}, NextCursor: next}}
-	for _, c := range items {
-		out.Body.Items = append(out.Body.Items, contractBody(c))
-	}
-	return out, nil
+	return &contractsOutput{Body: listOf(items, next, contractBody)}, nil
 }
 
 func (s *Server) handleGetContract(ctx context.Context, in *idPath) (*contractOutput, error) {

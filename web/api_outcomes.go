@@ -385,11 +385,7 @@ func (s *Server) handleListParticipants(ctx context.Context, in *participantList
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	out := &participantsOutput{Body: ListBody[ParticipantBody]{Items: []ParticipantBody{}, NextCursor: next}}
-	for _, r := range rows {
-		out.Body.Items = append(out.Body.Items, participantBody(r))
-	}
-	return out, nil
+	return &participantsOutput{Body: listOf(rows, next, participantBody)}, nil
 }
 
 func (s *Server) handleGetParticipant(ctx context.Context, in *idPath) (*participantOutput, error) {
@@ -425,11 +421,9 @@ func (s *Server) handleListTrajectories(ctx context.Context, in *trajectoryListI
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	out := &trajectoriesOutput{Body: ListBody[TrajectoryBody]{Items: []TrajectoryBody{}, NextCursor: next}}
-	for _, r := range rows {
-		out.Body.Items = append(out.Body.Items, trajectoryBody(r.Trajectory, r.ParticipantReference, nil))
-	}
-	return out, nil
+	return &trajectoriesOutput{Body: listOf(rows, next, func(r outcomes.TrajectoryRow) TrajectoryBody {
+		return trajectoryBody(r.Trajectory, r.ParticipantReference, nil)
+	})}, nil
 }
 
 func (s *Server) handleGetTrajectory(ctx context.Context, in *idPath) (*trajectoryOutput, error) {
@@ -503,11 +497,9 @@ func (s *Server) handleListClaims(ctx context.Context, in *claimListInput) (*cla
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	out := &claimsOutput{Body: ListBody[ClaimBody]{Items: []ClaimBody{}, NextCursor: next}}
-	for _, r := range rows {
-		out.Body.Items = append(out.Body.Items, claimBody(r.Claim, r.ParticipantReference, r.MilestoneName, r.Overdue))
-	}
-	return out, nil
+	return &claimsOutput{Body: listOf(rows, next, func(r outcomes.ClaimRow) ClaimBody {
+		return claimBody(r.Claim, r.ParticipantReference, r.MilestoneName, r.Overdue)
+	})}, nil
 }
 
 func (s *Server) handleVerificationQueue(ctx context.Context, _ *struct{}) (*queueOutput, error) {

@@ -283,11 +283,7 @@ func (s *Server) handleListFundingStreams(ctx context.Context, in *ListParams) (
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	out := &fundingStreamsOutput{Body: ListBody[FundingStreamBody]{Items: []FundingStreamBody{}, NextCursor: next}}
-	for _, f := range items {
-		out.Body.Items = append(out.Body.Items, fundingStreamBody(f))
-	}
-	return out, nil
+	return &fundingStreamsOutput{Body: listOf(items, next, fundingStreamBody)}, nil
 }
 
 func (s *Server) handleGetFundingStream(ctx context.Context, in *idPath) (*fundingStreamOutput, error) {
@@ -324,11 +320,7 @@ func (s *Server) handleListBudgets(ctx context.Context, in *ListParams) (*budget
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	out := &budgetsOutput{Body: ListBody[BudgetBody]{Items: []BudgetBody{}, NextCursor: next}}
-	for _, b := range items {
-		out.Body.Items = append(out.Body.Items, budgetBody(b))
-	}
-	return out, nil
+	return &budgetsOutput{Body: listOf(items, next, budgetBody)}, nil
 }
 
 func (s *Server) handleGetBudget(ctx context.Context, in *idPath) (*budgetOutput, error) {
@@ -356,11 +348,7 @@ func (s *Server) handleListAllocations(ctx context.Context, in *idPath) (*alloca
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	out := &allocationsOutput{Body: ListBody[AllocationBody]{Items: []AllocationBody{}}}
-	for _, a := range items {
-		out.Body.Items = append(out.Body.Items, allocationBody(a))
-	}
-	return out, nil
+	return &allocationsOutput{Body: listOf(items, "", allocationBody)}, nil
 }
 
 func (s *Server) handleBudgetReport(ctx context.Context, in *reportInput) (*reportOutput, error) {

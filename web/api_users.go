@@ -85,9 +85,5 @@ func (s *Server) handleListUsers(ctx context.Context, _ *struct{}) (*usersOutput
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	out := &usersOutput{Body: ListBody[UserBody]{Items: []UserBody{}}}
-	for _, u := range users {
-		out.Body.Items = append(out.Body.Items, userBody(u))
-	}
-	return out, nil
+	return &usersOutput{Body: listOf(users, "", userBody)}, nil
 }
