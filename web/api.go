@@ -41,12 +41,14 @@ func (s *Server) newAPI(e *gin.Engine) huma.API {
 	group := e.Group("")
 	group.Use(s.apiAuth, s.idempotent, s.readMultipart(true))
 	api := humagin.NewWithGroup(e, group, cfg)
+	configureSchemas(api.OpenAPI())
 	s.registerCoreAPI(api)
 	s.registerUsersAPI(api)
 	s.registerPoolingAPI(api)
 	s.registerContractsAPI(api)
 	s.registerOutcomesAPI(api)
 	s.registerBillingAPI(api)
+	completeDocument(api.OpenAPI())
 	return api
 }
 

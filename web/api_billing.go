@@ -483,7 +483,8 @@ func documentStatementPDF(api huma.API) {
 	pdfOp.Description = "A PDF not yet made in the background is rendered on the spot; the bytes are the same either way."
 	pdfOp.Parameters = []*huma.Param{{Name: "id", In: "path", Required: true, Schema: &huma.Schema{Type: "string", Format: "uuid"}}}
 	pdfOp.Responses = map[string]*huma.Response{
-		"200": {Description: "The statement PDF", Content: map[string]*huma.MediaType{"application/pdf": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}},
+		"200": {Description: "The statement PDF", Content: map[string]*huma.MediaType{"application/pdf": {Schema: &huma.Schema{Type: "string", Format: "binary"}}},
+			Headers: downloadHeaders()},
 	}
 	problem := api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[Problem](), true, "")
 	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity} {

@@ -83,8 +83,8 @@ type ContractBody struct {
 	ProviderName   string        `json:"provider_name"`
 	Reference      string        `json:"reference"`
 	Title          string        `json:"title,omitempty"`
-	PeriodStart    string        `json:"period_start"`
-	PeriodEnd      string        `json:"period_end"`
+	PeriodStart    string        `json:"period_start" format:"date"`
+	PeriodEnd      string        `json:"period_end" format:"date"`
 	Ceiling        string        `json:"ceiling"`
 	Capacity       int           `json:"capacity"`
 	VATExempt      bool          `json:"vat_exempt"`

@@ -55,8 +55,8 @@ type TrajectoryBody struct {
 	State                string                    `json:"state" enum:"referred,active,completed,terminated,declined"`
 	ContractVersionID    *uuid.UUID                `json:"contract_version_id,omitempty"`
 	Price                string                    `json:"price,omitempty"`
-	StartDate            string                    `json:"start_date,omitempty"`
-	EndDate              string                    `json:"end_date,omitempty"`
+	StartDate            string                    `json:"start_date,omitempty" format:"date"`
+	EndDate              string                    `json:"end_date,omitempty" format:"date"`
 	ReferredAt           time.Time                 `json:"referred_at"`
 	Note                 string                    `json:"note,omitempty"`
 	EndReason            string                    `json:"end_reason,omitempty"`
@@ -195,14 +195,23 @@ var claimFormBody = &huma.RequestBody{Required: true, Content: map[string]*huma.
 		"achieved_on":    {Type: "string", Format: "date", Description: "When the milestone was achieved; within the trajectory and the milestone's deadline, not in the future."},
 		"note":           {Type: "string"},
 		"evidence":       {Type: "array", Items: &huma.Schema{Type: "string", Format: "binary"}, Description: "PDF, PNG or JPEG (recognised by content), at most 10 MB each; repeat the field for several files."},
-	}}}}}
+	}},
+	Encoding: evidenceEncoding}}}
+
+// evidenceEncoding declares the evidence files' accepted types in a
+// multipart form (the content decides, not the part's own Content-Type).
+var evidenceEncoding = map[string]*huma.Encoding{"evidence": {ContentType: strings.Join(evidenceTypes, ", ")}}
+
+// evidenceTypes are the types of evidence Tranche accepts and sends back.
+var evidenceTypes = []string{"application/pdf", "image/png", "image/jpeg"}
 
 var resubmitFormBody = &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{"multipart/form-data": {
 	Schema: &huma.Schema{Type: "object", Properties: map[string]*huma.Schema{
 		"achieved_on": {Type: "string", Format: "date", Description: "A corrected date; leave out to keep it."},
 		"note":        {Type: "string"},
-		"evidence":    {Type: "array", Items: &huma.Schema{Type: "string", Format: "binary"}, Description: "Evidence to add."},
-	}}}}}
+		"evidence":    {Type: "array", Items: &huma.Schema{Type: "string", Format: "binary"}, Description: "Evidence to add: PDF, PNG or JPEG (recognised by content), at most 10 MB each."},
+	}},
+	Encoding: evidenceEncoding}}}
 
 // --- inputs and outputs ---
 
@@ -358,8 +367,7 @@ func (s *Server) registerOutcomesAPI(api huma.API) {
 		claimAction(s, "revoke", "Revoke an approved or paid claim (verifier): the money is clawed back",
 			s.handleRevokeClaim),
 		route(resubmitClaimOp(), s.handleResubmitClaim),
-		route(op(http.MethodGet, "/api/v1/claims/{id}/evidence/{n}", "get-evidence", "Download an evidence file", "Claims"),
-			s.handleGetEvidence),
+		route(getEvidenceOp(), s.handleGetEvidence),
 		route(op(http.MethodPost, "/api/v1/registers/exam-results", "import-exam-results",
 			"Import a register of exam results (CSV: participant, milestone, level, date); matching submitted claims are approved", "Claims"),
 			s.handleImportExamResults),
@@ -564,6 +572,19 @@ func (s *Server) handleResubmitClaim(ctx context.Context, in *resubmitInput) (*c
 		return nil, s.fail(ctx, err)
 	}
 	return &claimOutput{Body: claimDetailBody(c)}, nil
+}
+
+// getEvidenceOp declares the evidence download as the file itself, in the
+// type it was recognised as at upload.
+func getEvidenceOp() huma.Operation {
+	o := op(http.MethodGet, "/api/v1/claims/{id}/evidence/{n}", "get-evidence", "Download an evidence file", "Claims")
+	o.Description = "The file as uploaded, with its own Content-Type (PDF, PNG or JPEG), a Content-Disposition naming it and its SHA-256 in X-Content-SHA256. n counts the claim's files from 1."
+	file := map[string]*huma.MediaType{}
+	for _, t := range evidenceTypes {
+		file[t] = &huma.MediaType{Schema: &huma.Schema{Type: "string", Format: "binary"}}
+	}
+	o.Responses = map[string]*huma.Response{"200": {Description: "The evidence file", Content: file, Headers: downloadHeaders()}}
+	return o
 }
 
 func (s *Server) handleGetEvidence(ctx context.Context, in *evidenceInput) (*evidenceOutput, error) {

@@ -25,8 +25,8 @@ type FundingStreamBody struct {
 	Allocated     string    `json:"allocated" doc:"Allocated to budgets so far."`
 	Unallocated   string    `json:"unallocated" doc:"What may still be allocated."`
 	Currency      string    `json:"currency" enum:"EUR"`
-	ValidFrom     string    `json:"valid_from" doc:"YYYY-MM-DD"`
-	ValidTo       string    `json:"valid_to" doc:"YYYY-MM-DD"`
+	ValidFrom     string    `json:"valid_from" format:"date" doc:"YYYY-MM-DD"`
+	ValidTo       string    `json:"valid_to" format:"date" doc:"YYYY-MM-DD"`
 	Earmark       []string  `json:"earmark" doc:"Service category codes the stream may pay for; empty when unrestricted."`
 	Unrestricted  bool      `json:"unrestricted"`
 	CreatedAt     time.Time `json:"created_at"`
@@ -66,8 +66,8 @@ func (b fundingStreamInputBody) input() pooling.CreateFundingStreamInput {
 type BudgetBody struct {
 	ID          uuid.UUID `json:"id"`
 	Name        string    `json:"name"`
-	PeriodStart string    `json:"period_start" doc:"YYYY-MM-DD"`
-	PeriodEnd   string    `json:"period_end" doc:"YYYY-MM-DD"`
+	PeriodStart string    `json:"period_start" format:"date" doc:"YYYY-MM-DD"`
+	PeriodEnd   string    `json:"period_end" format:"date" doc:"YYYY-MM-DD"`
 	CreatedAt   time.Time `json:"created_at"`
 }
 

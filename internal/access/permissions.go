@@ -1,5 +1,7 @@
 package access
 
+import "slices"
+
 // Action is something a user may be allowed to do.
 type Action string
 
@@ -73,4 +75,9 @@ func Actions() []Action {
 		out = append(out, a)
 	}
 	return out
+}
+
+// RolesFor lists the roles that may do action, in the matrix's order.
+func RolesFor(action Action) []Role {
+	return slices.Clone(matrix[action])
 }
