@@ -58,9 +58,9 @@ type HistoryEntry struct {
 	At        time.Time  `json:"at"`
 	ActorID   *uuid.UUID `json:"-"`
 	Actor     string     `json:"actor"`
-	Action    string     `json:"action"`
-	FromState *string    `json:"from_state,omitempty"`
-	ToState   string     `json:"to_state"`
+	Action    string     `json:"action" enum:"submit,resubmit,object,approve_first,approve,reject,request_changes,revoke,pay"`
+	FromState *string    `json:"from_state,omitempty" enum:"submitted,changes_requested,awaiting_second_approval,approved,rejected,objected,paid,revoked"`
+	ToState   string     `json:"to_state" enum:"submitted,changes_requested,awaiting_second_approval,approved,rejected,objected,paid,revoked"`
 	Note      string     `json:"note,omitempty"`
 }
 

@@ -159,7 +159,7 @@ type meOutput struct {
 	Body struct {
 		UserID     *uuid.UUID `json:"user_id,omitempty"`
 		Email      string     `json:"email"`
-		Roles      []string   `json:"roles"`
+		Roles      []string   `json:"roles" enum:"admin,procurement,casemanager,verifier,finance,provider,auditor"`
 		ProviderID *uuid.UUID `json:"provider_id,omitempty"`
 	}
 }

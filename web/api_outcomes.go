@@ -36,7 +36,7 @@ func participantBody(v outcomes.ParticipantView) ParticipantBody {
 type TrajectoryMilestoneBody struct {
 	Code             string   `json:"code"`
 	Name             string   `json:"name"`
-	OutcomeDomain    string   `json:"outcome_domain"`
+	OutcomeDomain    string   `json:"outcome_domain" enum:"intake,language,social,labour,participation"`
 	Amount           string   `json:"amount" doc:"The tranche this milestone pays."`
 	Deadline         string   `json:"deadline" format:"date"`
 	Prerequisites    []string `json:"prerequisites"`
@@ -113,7 +113,7 @@ type ClaimBody struct {
 	DueOn                string                  `json:"due_on" format:"date" doc:"The claim is answered by this date (working days)."`
 	Overdue              bool                    `json:"overdue"`
 	DecidedAt            *time.Time              `json:"decided_at,omitempty"`
-	ReasonCode           string                  `json:"reason_code,omitempty"`
+	ReasonCode           string                  `json:"reason_code,omitempty" enum:"insufficient_evidence,not_achieved,date_incorrect,duplicate,not_eligible,other"`
 	DecisionNote         string                  `json:"decision_note,omitempty"`
 	ObjectedAt           *time.Time              `json:"objected_at,omitempty"`
 	ObjectionNote        string                  `json:"objection_note,omitempty"`

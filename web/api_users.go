@@ -14,7 +14,7 @@ type UserBody struct {
 	ID         uuid.UUID  `json:"id"`
 	Email      string     `json:"email"`
 	Name       string     `json:"name"`
-	Roles      []string   `json:"roles"`
+	Roles      []string   `json:"roles" enum:"admin,procurement,casemanager,verifier,finance,provider,auditor"`
 	ProviderID *uuid.UUID `json:"provider_id,omitempty"`
 	Locale     string     `json:"locale"`
 }

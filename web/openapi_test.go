@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/euregio/tranche/contracts"
+	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/fault"
+	"github.com/euregio/tranche/outcomes"
 )
 
 // openAPIDoc is the served document, as generic JSON.
@@ -215,5 +218,40 @@ func TestEveryOperationIsDescribed(t *testing.T) {
 	d, _ := at(doc, "paths", "/api/v1/payment-runs/{id}/approve", "post", "description").(string)
 	if !strings.Contains(d, "Roles: finance;") {
 		t.Errorf("approve-payment-run: %q does not name the finance role", d)
+	}
+}
+
+// The enums the document lists are the domain's own lists: a value added
+// to the domain and not to the document fails here.
+func TestOpenAPIEnumsAreTheDomainsLists(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	schemas := at(openAPIDoc(t, e), "components", "schemas").(map[string]any)
+	enum := func(path ...string) []string {
+		var out []string
+		vals, _ := at(schemas, path...).([]any)
+		for _, v := range vals {
+			out = append(out, v.(string))
+		}
+		return out
+	}
+	var roles []string
+	for _, r := range access.Roles {
+		roles = append(roles, string(r))
+	}
+	for _, c := range []struct {
+		name string
+		got  []string
+		want []string
+	}{
+		{"UserBody.roles", enum("UserBody", "properties", "roles", "items", "enum"), roles},
+		{"MilestoneBody.outcome_domain", enum("MilestoneBody", "properties", "outcome_domain", "enum"), contracts.OutcomeDomains},
+		{"ClaimBody.reason_code", enum("ClaimBody", "properties", "reason_code", "enum"), outcomes.RejectionReasons},
+		{"ClaimBody.state", enum("ClaimBody", "properties", "state", "enum"), outcomesClaimStates},
+		{"TrajectoryBody.state", enum("TrajectoryBody", "properties", "state", "enum"), outcomesTrajectoryStates},
+	} {
+		if !slices.Equal(c.got, c.want) {
+			t.Errorf("%s: the document lists %v, the domain %v", c.name, c.got, c.want)
+		}
 	}
 }
