@@ -1,13 +1,18 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/euregio/tranche/internal/access"
+	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // answered checks a problem and that it carries the request's id, the same
@@ -44,6 +49,27 @@ func TestEveryProblemCarriesRequestID(t *testing.T) {
 		t.Errorf("request_id = %q, want the caller's", p.RequestID)
 	}
 
+	// A panic, a handler's unexpected error, one it returns bare (huma
+	// wraps it) and the database being away.
+	e.srv.engine.GET("/api/v1/test-panics", func(*gin.Context) { panic("boom") })
+	answered(t, e.get("/api/v1/test-panics", admin), http.StatusInternalServerError, "internal_error")
+	for path, err := range map[string]error{
+		"/api/v1/test-fails": errors.New("secret"),
+		"/api/v1/test-away":  fmt.Errorf("list: %w", &pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}),
+		"/api/v1/test-bare":  nil,
+	} {
+		huma.Register(e.srv.api, huma.Operation{OperationID: "test" + strings.ReplaceAll(path, "/", "-"), Method: http.MethodGet, Path: path},
+			func(ctx context.Context, _ *struct{}) (*struct{}, error) {
+				if err == nil {
+					return nil, errors.New("bare secret")
+				}
+				return nil, e.srv.fail(ctx, err)
+			})
+	}
+	answered(t, e.get("/api/v1/test-fails", admin), http.StatusInternalServerError, "internal_error")
+	answered(t, e.get("/api/v1/test-bare", admin), http.StatusInternalServerError, "internal_error")
+	answered(t, e.get("/api/v1/test-away", admin), http.StatusServiceUnavailable, "database_unavailable")
+
 	e.srv.cfg.MaxBodyBytes = 100
 	answered(t, e.postJSON("/api/v1/users", admin, map[string]any{"email": strings.Repeat("x", 200) + "@x.example"}),
 		http.StatusRequestEntityTooLarge, "body_too_large")
@@ -69,6 +95,14 @@ func TestValidationProblemSaysWhatIsWrong(t *testing.T) {
 	}
 	if p.Errors[0].Field == "" || strings.Contains(p.Detail, "validation failed") {
 		t.Errorf("detail = %q, errors = %+v: want the field named", p.Detail, p.Errors)
+	}
+
+	// The same under an Idempotency-Key, where huma runs in the key's
+	// database unit: still the request's id.
+	q := answered(t, e.postJSON("/api/v1/users", admin, map[string]any{"email": 5, "roles": "finance"}, "Idempotency-Key: wrong-shape-1"),
+		http.StatusUnprocessableEntity, "invalid_input")
+	if q.Detail != p.Detail {
+		t.Errorf("with a key: detail %q, want %q", q.Detail, p.Detail)
 	}
 
 	// A query parameter out of range: one field, named.
