@@ -18,6 +18,7 @@ import (
 
 func init() {
 	huma.NewError = humaProblem
+	huma.NewErrorWithContext = humaProblemWithContext
 }
 
 // APIVersion is the version of the API document.

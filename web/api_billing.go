@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -195,20 +197,36 @@ var billingStates = []billing.RunState{billing.Draft, billing.Approved, billing.
 
 // parseRunStates reads ?state=: one state, or several separated by commas.
 func parseRunStates(s string) ([]billing.RunState, error) {
+	allowed := make([]string, len(billingStates))
+	for i, st := range billingStates {
+		allowed[i] = string(st)
+	}
+	parts, err := oneOfEach("state", s, allowed)
+	if err != nil {
+		return nil, err
+	}
 	var out []billing.RunState
+	for _, p := range parts {
+		out = append(out, billing.RunState(p))
+	}
+	return out, nil
+}
+
+// oneOfEach reads a filter of one value, or several separated by commas,
+// from a closed set: each value must be one of allowed, else the answer is
+// 422 invalid_input naming the parameter and listing what it may be.
+func oneOfEach(param, s string, allowed []string) ([]string, error) {
+	var out []string
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
 		}
-		known := false
-		for _, st := range billingStates {
-			known = known || string(st) == part
+		if !slices.Contains(allowed, part) {
+			return nil, fault.Invalid(fault.Field(param, "not_allowed_value",
+				fmt.Sprintf("%q is not allowed; %s is one of %s, or several separated by commas", shownName(part), param, strings.Join(allowed, ", "))))
 		}
-		if !known {
-			return nil, fault.Invalid(fault.Field("state", "invalid", "one of draft, approved, exported, paid, cancelled"))
-		}
-		out = append(out, billing.RunState(part))
+		out = append(out, part)
 	}
 	return out, nil
 }

@@ -272,9 +272,13 @@ type reasonInput struct {
 type claimOutput struct{ Body ClaimBody }
 type claimsOutput struct{ Body ListBody[ClaimBody] }
 
+// claimStates are the states a claims list may be filtered by.
+var claimStates = []string{outcomes.Submitted, outcomes.ChangesRequested, outcomes.AwaitingSecondApproval,
+	outcomes.Approved, outcomes.Rejected, outcomes.Objected, outcomes.Paid, outcomes.Revoked}
+
 type claimListInput struct {
 	ListParams
-	Status       string `query:"status" doc:"One state, or several separated by commas."`
+	Status       string `query:"status" doc:"One state, or several separated by commas: submitted, changes_requested, awaiting_second_approval, approved, rejected, objected, paid, revoked."`
 	TrajectoryID string `query:"trajectory_id"`
 }
 
@@ -495,8 +499,8 @@ func (s *Server) handleListClaims(ctx context.Context, in *claimListInput) (*cla
 		return nil, s.fail(ctx, err)
 	}
 	f := outcomes.ClaimFilter{Page: page}
-	if in.Status != "" {
-		f.States = strings.Split(in.Status, ",")
+	if f.States, err = oneOfEach("status", in.Status, claimStates); err != nil {
+		return nil, s.fail(ctx, err)
 	}
 	if f.TrajectoryID, err = optionalUUID("trajectory_id", in.TrajectoryID); err != nil {
 		return nil, s.fail(ctx, err)

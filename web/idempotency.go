@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/euregio/tranche/internal/fault"
 	"github.com/euregio/tranche/internal/idempotency"
 	"github.com/gin-gonic/gin"
 )
@@ -35,7 +36,11 @@ func (s *Server) idempotent(c *gin.Context) {
 	}
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		writeProblem(c.Writer, problemFor(bodyTooLarge, "the request body is too large or could not be read", nil))
+		p := tooLargeProblem(err)
+		if p == nil {
+			p = problemFor(fault.MalformedInput, "the request body could not be read", nil)
+		}
+		writeProblem(c.Writer, p)
 		c.Abort()
 		return
 	}

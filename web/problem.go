@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -87,11 +88,27 @@ func problemFromError(ctx context.Context, log *slog.Logger, err error) *Problem
 	return internalProblem(audit.RequestID(ctx))
 }
 
+// writeProblem sends p. A problem made without the request at hand gets
+// the request's id from the X-Request-ID header requestContext put on the
+// response, so that every problem carries it.
 func writeProblem(w http.ResponseWriter, p *Problem) {
+	if p.RequestID == "" {
+		p.RequestID = w.Header().Get("X-Request-ID")
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
+}
+
+// humaProblemWithContext is humaProblem for the errors huma makes while it
+// reads a request: they carry the request's id like every other problem.
+func humaProblemWithContext(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
+	se := humaProblem(status, msg, errs...)
+	if p, ok := se.(*Problem); ok && ctx != nil && p.RequestID == "" {
+		p.RequestID = audit.RequestID(ctx.Context())
+	}
+	return se
 }
 
 // humaProblem replaces huma's own error model, so that validation errors
@@ -102,9 +119,8 @@ func humaProblem(status int, msg string, errs ...error) huma.StatusError {
 		if e == nil {
 			continue
 		}
-		var tooLarge *http.MaxBytesError
-		if errors.As(e, &tooLarge) {
-			return problemFor(bodyTooLarge, fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit), nil)
+		if p := tooLargeProblem(e); p != nil {
+			return p
 		}
 		if d, ok := e.(huma.ErrorDetailer); ok {
 			det := d.ErrorDetail()
@@ -139,8 +155,14 @@ func humaProblem(status int, msg string, errs ...error) huma.StatusError {
 	case status == http.StatusNotAcceptable || status == http.StatusMethodNotAllowed:
 		code = fault.Code{Code: strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "_")), Kind: fault.KindMalformed, Title: http.StatusText(status)}
 	}
-	p := problemFor(code, msg, fields)
+	p := problemFor(code, mismatchDetail(msg, fields), fields)
 	p.Status = status
+	if m := humaTooLarge.FindStringSubmatch(msg); m != nil && status == http.StatusRequestEntityTooLarge {
+		// huma's own bound on a JSON body refuses limit bytes or more:
+		// say it as the server's limit says it.
+		n, _ := strconv.ParseInt(m[1], 10, 64)
+		p.Detail = fmt.Sprintf("the request body is larger than %d bytes", n-1)
+	}
 	if status >= 500 {
 		p.Detail = "Something went wrong on our side."
 		p.Errors = nil
@@ -148,10 +170,43 @@ func humaProblem(status int, msg string, errs ...error) huma.StatusError {
 	return p
 }
 
+// mismatchDetail says what huma found wrong with a request, instead of its
+// bare "validation failed": the first field and its message, and how many
+// more there are.
+func mismatchDetail(msg string, fields []fault.FieldError) string {
+	if len(fields) == 0 {
+		if msg == "validation failed" || msg == "" {
+			return "the request does not match the API"
+		}
+		return msg
+	}
+	first := fields[0].Message
+	if fields[0].Field != "" {
+		first = fields[0].Field + ": " + first
+	}
+	d := "the request does not match the API: " + first
+	if len(fields) > 1 {
+		d += fmt.Sprintf(" (and %d more)", len(fields)-1)
+	}
+	return d
+}
+
+// tooLargeProblem is the one answer to a body over the size limit, whoever
+// reads it first; nil when err is not that.
+func tooLargeProblem(err error) *Problem {
+	var tooLarge *http.MaxBytesError
+	if !errors.As(err, &tooLarge) {
+		return nil
+	}
+	return problemFor(bodyTooLarge, fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit), nil)
+}
+
 var (
 	bodyTooLarge     = fault.Define("body_too_large", fault.KindTooLarge, "Request body too large")
 	unsupportedMedia = fault.Define("unsupported_media_type", fault.KindMalformed, "Unsupported media type")
 )
+
+var humaTooLarge = regexp.MustCompile(`^request body is too large limit=(\d+) bytes$`)
 
 var missingProperty = regexp.MustCompile(`^expected required property (\S+) to be present$`)
 
@@ -176,6 +231,9 @@ func fieldCode(msg string) string {
 		return "required"
 	case strings.Contains(m, "expected string length"), strings.Contains(m, "length"):
 		return "length"
+	case strings.Contains(m, "minimum"), strings.Contains(m, "maximum"), strings.Contains(m, "expected number >"), strings.Contains(m, "expected number <"):
+		// before wrong_type: "expected number >= 1" is a number out of range
+		return "out_of_range"
 	case strings.Contains(m, "expected number"), strings.Contains(m, "expected integer"), strings.Contains(m, "expected string"), strings.Contains(m, "expected boolean"), strings.Contains(m, "expected array"), strings.Contains(m, "expected object"):
 		return "wrong_type"
 	case strings.Contains(m, "format"), strings.Contains(m, "pattern"):
@@ -184,8 +242,6 @@ func fieldCode(msg string) string {
 		return "not_allowed_value"
 	case strings.Contains(m, "unexpected property"):
 		return "unknown_field"
-	case strings.Contains(m, "minimum"), strings.Contains(m, "maximum"), strings.Contains(m, "expected number >"), strings.Contains(m, "expected number <"):
-		return "out_of_range"
 	}
 	return "invalid"
 }

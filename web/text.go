@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -93,9 +92,8 @@ func (s *Server) validateText(c *gin.Context) {
 	if len(errs) == 0 && c.Request.Body != nil && c.Request.Body != http.NoBody && readsText(mt) {
 		body, err := io.ReadAll(c.Request.Body)
 		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				s.refuse(c, problemFor(bodyTooLarge, fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit), nil))
+			if p := tooLargeProblem(err); p != nil {
+				s.refuse(c, p)
 				return
 			}
 			s.refuse(c, problemFor(fault.MalformedInput, "the request body could not be read", nil))
@@ -229,9 +227,8 @@ func (s *Server) readMultipartForm(c *gin.Context, api bool) {
 		return
 	}
 	err := c.Request.ParseMultipartForm(humagin.MultipartMaxMemory)
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		s.refuse(c, problemFor(bodyTooLarge, fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit), nil))
+	if p := tooLargeProblem(err); p != nil {
+		s.refuse(c, p)
 		return
 	}
 	form := c.Request.MultipartForm
