@@ -1908,7 +1908,7 @@ type ListClaimsParams struct {
 	// Cursor The next_cursor of the previous page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Status One state, or several separated by commas.
+	// Status One state, or several separated by commas: submitted, changes_requested, awaiting_second_approval, approved, rejected, objected, paid, revoked.
 	Status       *string `form:"status,omitempty" json:"status,omitempty"`
 	TrajectoryId *string `form:"trajectory_id,omitempty" json:"trajectory_id,omitempty"`
 }
