@@ -7,7 +7,7 @@ run: ## start Tranche on DATABASE_URL or a private PostgreSQL in ./data; an empt
 	$(GO) run ./cmd/tranche serve --demo
 
 test: ## every test, against real PostgreSQL and headless Chromium
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 build:
 	$(GO) build -o bin/tranche ./cmd/tranche
