@@ -113,6 +113,13 @@ func completeDocument(oapi *huma.OpenAPI) {
 				continue
 			}
 			describe(o)
+			for status, like := range sameBodyAs[o.OperationID] {
+				if r, ok := o.Responses[like.status]; ok {
+					copy := *r
+					copy.Description = like.why
+					o.Responses[status] = &copy
+				}
+			}
 			if method == http.MethodPost {
 				if !slices.ContainsFunc(o.Parameters, func(p *huma.Param) bool { return p.Name == idempotencyKey.Name }) {
 					o.Parameters = append(o.Parameters, idempotencyKey)
@@ -150,6 +157,12 @@ func completeDocument(oapi *huma.OpenAPI) {
 			}
 		}
 	}
+}
+
+// sameBodyAs are the answers of an operation that huma does not see (a
+// handler that chooses its status), declared with the body of another.
+var sameBodyAs = map[string]map[string]struct{ status, why string }{
+	"create-payment-run": {"200": {"201", "A draft for the same period exists already: it is returned, nothing is created."}},
 }
 
 // problemMeaning says when the API gives each problem status.

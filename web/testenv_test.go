@@ -40,7 +40,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{t: t, db: db, srv: srv, handler: srv.Handler(), access: access.NewService(db.Gorm), logs: logs}
+	return &testEnv{t: t, db: db, srv: srv, handler: checkedAgainstDocument(t, srv.Handler()), access: access.NewService(db.Gorm), logs: logs}
 }
 
 // testPassword is the password of every user the tests create.

@@ -14160,6 +14160,12 @@ func (r ListPaymentRunsResponse) ContentType() string {
 	return ""
 }
 
+// CreatePaymentRunResponse200Headers the declared response headers of an HTTP 200 response for CreatePaymentRun
+type CreatePaymentRunResponse200Headers struct {
+	IdempotencyReplayed *string
+	XRequestId          *string
+}
+
 // CreatePaymentRunResponse201Headers the declared response headers of an HTTP 201 response for CreatePaymentRun
 type CreatePaymentRunResponse201Headers struct {
 	IdempotencyReplayed *string
@@ -14220,6 +14226,8 @@ type CreatePaymentRunResponse503Headers struct {
 type CreatePaymentRunResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PaymentRunBody
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *PaymentRunBody
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
@@ -14242,6 +14250,8 @@ type CreatePaymentRunResponse struct {
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreatePaymentRunResponse200Headers
 	// Headers201 the parsed response headers for an HTTP 201 response
 	Headers201 *CreatePaymentRunResponse201Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -14264,6 +14274,11 @@ type CreatePaymentRunResponse struct {
 	Headers500 *CreatePaymentRunResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CreatePaymentRunResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreatePaymentRunResponse) GetJSON200() *PaymentRunBody {
+	return r.JSON200
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -16803,6 +16818,11 @@ type GetStatementPdfResponse429Headers struct {
 	XRequestId *string
 }
 
+// GetStatementPdfResponse500Headers the declared response headers of an HTTP 500 response for GetStatementPdf
+type GetStatementPdfResponse500Headers struct {
+	XRequestId *string
+}
+
 // GetStatementPdfResponse503Headers the declared response headers of an HTTP 503 response for GetStatementPdf
 type GetStatementPdfResponse503Headers struct {
 	XRequestId *string
@@ -16821,6 +16841,8 @@ type GetStatementPdfResponse struct {
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Problem
 	// Headers200 the parsed response headers for an HTTP 200 response
@@ -16835,6 +16857,8 @@ type GetStatementPdfResponse struct {
 	Headers422 *GetStatementPdfResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetStatementPdfResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetStatementPdfResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetStatementPdfResponse503Headers
 }
@@ -16862,6 +16886,11 @@ func (r GetStatementPdfResponse) GetApplicationproblemJSON422() *Problem {
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
 func (r GetStatementPdfResponse) GetApplicationproblemJSON429() *Problem {
 	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetStatementPdfResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
@@ -26401,6 +26430,13 @@ func ParseCreatePaymentRunResponse(rsp *http.Response) (*CreatePaymentRunRespons
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PaymentRunBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
 		var dest PaymentRunBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26481,6 +26517,23 @@ func ParseCreatePaymentRunResponse(rsp *http.Response) (*CreatePaymentRunRespons
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers CreatePaymentRunResponse200Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 201:
 		var headers CreatePaymentRunResponse201Headers
 		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
@@ -29481,6 +29534,13 @@ func ParseGetStatementPdfResponse(rsp *http.Response) (*GetStatementPdfResponse,
 		}
 		response.ApplicationproblemJSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29572,6 +29632,16 @@ func ParseGetStatementPdfResponse(rsp *http.Response) (*GetStatementPdfResponse,
 			headers.XRequestId = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetStatementPdfResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetStatementPdfResponse503Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
