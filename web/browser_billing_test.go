@@ -33,10 +33,10 @@ func TestBrowserPaymentRunFourEyes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create the run: %v", err)
 	}
-	if got := outcomesBrowserText(t, ctx, "#run-state"); got != "Concept" {
+	if got := pageText(t, ctx, "#run-state", "Concept"); got != "Concept" {
 		t.Fatalf("new run's state = %q, want Concept", got)
 	}
-	if got := outcomesBrowserText(t, ctx, "#own-run"); !strings.Contains(got, "een andere medewerker van financiën keurt hem goed") {
+	if got := pageTextContaining(t, ctx, "#own-run", "een andere medewerker van financiën keurt hem goed"); !strings.Contains(got, "een andere medewerker van financiën keurt hem goed") {
 		t.Fatalf("the creator is told %q", got)
 	}
 	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#approve-form').length`))
@@ -72,10 +72,10 @@ func TestBrowserPaymentRunFourEyes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("approve: %v", err)
 	}
-	if got := outcomesBrowserText(t, ctx, "#run-state"); got != "Goedgekeurd" {
+	if got := pageText(t, ctx, "#run-state", "Goedgekeurd"); got != "Goedgekeurd" {
 		t.Fatalf("state after approval = %q, want Goedgekeurd", got)
 	}
-	if got := outcomesBrowserText(t, ctx, "#pdf-progress label"); got != "PDF's: 0 van 2" {
+	if got := pageText(t, ctx, "#pdf-progress label", "PDF's: 0 van 2"); got != "PDF's: 0 van 2" {
 		t.Fatalf("progress reads %q, want PDF's: 0 van 2", got)
 	}
 	polling, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#pdf-progress').getAttribute('hx-trigger')`))
@@ -92,10 +92,10 @@ func TestBrowserPaymentRunFourEyes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("wait for the PDFs: %v", err)
 	}
-	if got := outcomesBrowserText(t, ctx, "#pdf-progress label"); got != "PDF's: 2 van 2" {
+	if got := pageText(t, ctx, "#pdf-progress label", "PDF's: 2 van 2"); got != "PDF's: 2 van 2" {
 		t.Fatalf("progress when ready = %q", got)
 	}
-	if got := outcomesBrowserText(t, ctx, "p.flash"); got != "De betaalrun is goedgekeurd. De PDF's worden gemaakt." {
+	if got := pageText(t, ctx, "p.flash", "De betaalrun is goedgekeurd. De PDF's worden gemaakt."); got != "De betaalrun is goedgekeurd. De PDF's worden gemaakt." {
 		t.Fatalf("the page was reloaded (flash %q) instead of updated in place", got)
 	}
 

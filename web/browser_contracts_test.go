@@ -48,16 +48,6 @@ func browserValue(t *testing.T, ctx context.Context, sel string) string {
 	return v
 }
 
-// browserText reads an element's visible text.
-func browserText(t *testing.T, ctx context.Context, sel string) string {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("text of %s: %v", sel, err)
-	}
-	return v
-}
-
 func TestBrowserProcurementBuildsAndActivatesContract(t *testing.T) {
 	e := newTestEnv(t)
 	e.user("inkoop@enschede.example", access.Procurement)
@@ -82,10 +72,10 @@ func TestBrowserProcurementBuildsAndActivatesContract(t *testing.T) {
 		t.Fatalf("type the provider: %v", err)
 	}
 	browserLoad(t, ctx, `form[action="/providers"] button[type="submit"]`)
-	if got := browserText(t, ctx, "p.flash"); got != "De aanbieder is geregistreerd." {
+	if got := pageText(t, ctx, "p.flash", "De aanbieder is geregistreerd."); got != "De aanbieder is geregistreerd." {
 		t.Fatalf("flash after registering = %q", got)
 	}
-	if got := browserText(t, ctx, "main table tbody"); !strings.Contains(got, "Taalhuis Twente") || !strings.Contains(got, "NL91ABNA0417164300") {
+	if got := pageTextContaining(t, ctx, "main table tbody", "Taalhuis Twente", "NL91ABNA0417164300"); !strings.Contains(got, "Taalhuis Twente") || !strings.Contains(got, "NL91ABNA0417164300") {
 		t.Fatalf("providers table = %q, want the new provider", got)
 	}
 	providers, _, err := e.srv.contracts.ListProviders(context.Background(), access.System("test"), contracts.ProviderFilter{Page: database.Page{Limit: 10}})
@@ -148,23 +138,23 @@ func TestBrowserProcurementBuildsAndActivatesContract(t *testing.T) {
 			t.Errorf("after removing row 3 %s = %q, want %q", sel, got, want)
 		}
 	}
-	if got := browserText(t, ctx, "#share-total"); got != "Samen: 100 %" {
+	if got := pageText(t, ctx, "#share-total", "Samen: 100 %"); got != "Samen: 100 %" {
 		t.Errorf("share total = %q, want Samen: 100 %%", got)
 	}
 
 	// Save the draft, then activate it.
 	browserLoad(t, ctx, "#save")
-	if got := browserText(t, ctx, "#contract-status"); got != "Concept" {
+	if got := pageText(t, ctx, "#contract-status", "Concept"); got != "Concept" {
 		t.Errorf("saved contract status = %q, want Concept", got)
 	}
 	browserLoad(t, ctx, "#activate")
 	if err := chromedp.Do(ctx, chromedp.WaitNotPresent(chromedp.CSS("#activate")), chromedp.WaitVisible(chromedp.CSS("#suspend"))); err != nil {
 		t.Fatalf("after activating: %v", err)
 	}
-	if got := browserText(t, ctx, "#contract-status"); got != "Actief" {
+	if got := pageText(t, ctx, "#contract-status", "Actief"); got != "Actief" {
 		t.Errorf("status after activating = %q, want Actief", got)
 	}
-	if got := browserText(t, ctx, "p.flash"); got != "Het contract is actief." {
+	if got := pageText(t, ctx, "p.flash", "Het contract is actief."); got != "Het contract is actief." {
 		t.Errorf("flash after activating = %q", got)
 	}
 	tranches, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
@@ -187,7 +177,7 @@ func TestBrowserProcurementBuildsAndActivatesContract(t *testing.T) {
 
 	// The contract is in the list, active.
 	browserLoad(t, ctx, `nav.main a[href="/contracts"]`)
-	if row := browserText(t, ctx, "main table tbody tr"); !strings.Contains(row, "ENS-2005-001") || !strings.Contains(row, "Actief") || !strings.Contains(row, "Taalhuis Twente") {
+	if row := pageTextContaining(t, ctx, "main table tbody tr", "ENS-2005-001", "Actief", "Taalhuis Twente"); !strings.Contains(row, "ENS-2005-001") || !strings.Contains(row, "Actief") || !strings.Contains(row, "Taalhuis Twente") {
 		t.Errorf("contracts list row = %q", row)
 	}
 }

@@ -25,15 +25,6 @@ func outcomesBrowserLogout(t *testing.T, ctx context.Context) {
 	}
 }
 
-func outcomesBrowserText(t *testing.T, ctx context.Context, css string) string {
-	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
-	if err != nil {
-		t.Fatalf("text of %s: %v", css, err)
-	}
-	return strings.TrimSpace(s)
-}
-
 // TestBrowserReferralToApprovedClaim walks the outcome path in Chromium: a
 // case manager refers, the provider starts the trajectory and claims the
 // intake with a PDF, a verifier opens the evidence and approves; the
@@ -68,7 +59,7 @@ func TestBrowserReferralToApprovedClaim(t *testing.T) {
 	if err != nil {
 		t.Fatalf("refer: %v", err)
 	}
-	if got := outcomesBrowserText(t, ctx, "p.flash"); got != "De deelnemer is verwezen." {
+	if got := pageText(t, ctx, "p.flash", "De deelnemer is verwezen."); got != "De deelnemer is verwezen." {
 		t.Fatalf("after referring the page says %q", got)
 	}
 	outcomesBrowserLogout(t, ctx)
@@ -85,7 +76,7 @@ func TestBrowserReferralToApprovedClaim(t *testing.T) {
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	if got := outcomesBrowserText(t, ctx, "#trajectory-state"); got != "Lopend" {
+	if got := pageText(t, ctx, "#trajectory-state", "Lopend"); got != "Lopend" {
 		t.Fatalf("trajectory state after the start = %q, want Lopend", got)
 	}
 	err = chromedp.Do(ctx,
@@ -98,7 +89,7 @@ func TestBrowserReferralToApprovedClaim(t *testing.T) {
 	if err != nil {
 		t.Fatalf("claim: %v", err)
 	}
-	if got := outcomesBrowserText(t, ctx, "#claim-state"); got != "Ingediend" {
+	if got := pageText(t, ctx, "#claim-state", "Ingediend"); got != "Ingediend" {
 		t.Fatalf("claim state = %q, want Ingediend", got)
 	}
 	claimURL, err := chromedp.Run(ctx, chromedp.Location())
@@ -139,7 +130,7 @@ func TestBrowserReferralToApprovedClaim(t *testing.T) {
 	if err != nil {
 		t.Fatalf("approve: %v", err)
 	}
-	if got := outcomesBrowserText(t, ctx, "#claim-state"); got != "Goedgekeurd" {
+	if got := pageText(t, ctx, "#claim-state", "Goedgekeurd"); got != "Goedgekeurd" {
 		t.Fatalf("claim state after approval = %q, want Goedgekeurd", got)
 	}
 

@@ -25,16 +25,6 @@ func poolingBrowserSubmit(t *testing.T, ctx context.Context, form string, wantSt
 	}
 }
 
-// poolingBrowserText reads an element's visible text.
-func poolingBrowserText(t *testing.T, ctx context.Context, sel string) string {
-	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("text of %s: %v", sel, err)
-	}
-	return strings.TrimSpace(s)
-}
-
 // poolingBrowserRows reads the visible text of every cell of the rows the
 // selector finds, one slice per row, keyed by the row's first cell.
 func poolingBrowserRows(t *testing.T, ctx context.Context, rows string) map[string][]string {
@@ -94,7 +84,7 @@ func TestBrowserPoolingFundingPath(t *testing.T) {
 			t.Fatalf("type stream %s: %v", s.code, err)
 		}
 		poolingBrowserSubmit(t, ctx, `form[action="/funding-streams"]`, http.StatusOK)
-		if got := poolingBrowserText(t, ctx, "p.flash"); got != "De geldstroom is vastgelegd." {
+		if got := pageText(t, ctx, "p.flash", "De geldstroom is vastgelegd."); got != "De geldstroom is vastgelegd." {
 			t.Fatalf("flash after stream %s = %q", s.code, got)
 		}
 	}
@@ -132,10 +122,10 @@ func TestBrowserPoolingFundingPath(t *testing.T) {
 		t.Fatalf("type the budget: %v", err)
 	}
 	poolingBrowserSubmit(t, ctx, `form[action="/budgets"]`, http.StatusOK)
-	if got := poolingBrowserText(t, ctx, "p.flash"); got != "Het budget is aangemaakt." {
+	if got := pageText(t, ctx, "p.flash", "Het budget is aangemaakt."); got != "Het budget is aangemaakt." {
 		t.Fatalf("flash after the budget = %q", got)
 	}
-	if got := poolingBrowserText(t, ctx, "main h1"); got != "Integratie 2005" {
+	if got := pageText(t, ctx, "main h1", "Integratie 2005"); got != "Integratie 2005" {
 		t.Fatalf("budget page heading = %q", got)
 	}
 	budgetURL, err := chromedp.Run(ctx, chromedp.Location())
@@ -169,7 +159,7 @@ func TestBrowserPoolingFundingPath(t *testing.T) {
 
 	// More than the stream holds is refused beside the amount, input kept.
 	allocate("NIG-2005", "10000,01", http.StatusConflict)
-	if got := poolingBrowserText(t, ctx, "#amount-error"); got != "Dit is meer dan de geldstroom nog kan toewijzen." {
+	if got := pageText(t, ctx, "#amount-error", "Dit is meer dan de geldstroom nog kan toewijzen."); got != "Dit is meer dan de geldstroom nog kan toewijzen." {
 		t.Fatalf("over-allocation error = %q", got)
 	}
 	if got, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(allocForm+` input[name="amount"]`))); err != nil || got != "10000,01" {
@@ -177,11 +167,11 @@ func TestBrowserPoolingFundingPath(t *testing.T) {
 	}
 
 	allocate("NIG-2005", "6000,00", http.StatusOK)
-	if got := poolingBrowserText(t, ctx, "p.flash"); got != "Het geld is toegewezen." {
+	if got := pageText(t, ctx, "p.flash", "Het geld is toegewezen."); got != "Het geld is toegewezen." {
 		t.Fatalf("flash after the first allocation = %q", got)
 	}
 	allocate("GWB-2005", "2500.50", http.StatusOK)
-	if got := poolingBrowserText(t, ctx, "p.flash"); got != "Het geld is toegewezen." {
+	if got := pageText(t, ctx, "p.flash", "Het geld is toegewezen."); got != "Het geld is toegewezen." {
 		t.Fatalf("flash after the second allocation = %q", got)
 	}
 
@@ -200,7 +190,7 @@ func TestBrowserPoolingFundingPath(t *testing.T) {
 	// The report: per stream and in total, everything allocated is
 	// available and nothing is committed, payable, paid, released or
 	// clawed back yet.
-	if got := poolingBrowserText(t, ctx, "main h2:last-of-type"); got != "Verantwoording" {
+	if got := pageText(t, ctx, "main h2:last-of-type", "Verantwoording"); got != "Verantwoording" {
 		t.Errorf("report heading = %q", got)
 	}
 	// The report, wider than the window, scrolls in its box; the page does not.
@@ -232,7 +222,7 @@ func TestBrowserPoolingFundingPath(t *testing.T) {
 			t.Errorf("report row %s:\n got %s\nwant %s", name, strings.Join(got, " | "), strings.Join(want, " | "))
 		}
 	}
-	if total := poolingBrowserText(t, ctx, "table.report tfoot"); !strings.Contains(total, "Totaal") || !strings.Contains(total, "€ 8.500,50") {
+	if total := pageTextContaining(t, ctx, "table.report tfoot", "Totaal", "€ 8.500,50"); !strings.Contains(total, "Totaal") || !strings.Contains(total, "€ 8.500,50") {
 		t.Errorf("report total as read = %q", total)
 	}
 

@@ -78,17 +78,10 @@ func TestBrowserLoginShowsRoleStartPage(t *testing.T) {
 	ctx := newBrowser(t)
 
 	browserLogin(t, ctx, ts.URL, "auditor@enschede.example")
-	heading, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main h1")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if heading != "Wat op u wacht" {
+	if heading := pageText(t, ctx, "main h1", "Wat op u wacht"); heading != "Wat op u wacht" {
 		t.Fatalf("start page heading = %q, want the Dutch start page", heading)
 	}
-	nav, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("nav.main")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	nav := pageTextContaining(t, ctx, "nav.main", "Start", "Audittrail")
 	for _, want := range []string{"Start", "Audittrail"} {
 		if !strings.Contains(nav, want) {
 			t.Errorf("auditor's menu %q lacks %q", nav, want)
@@ -99,7 +92,7 @@ func TestBrowserLoginShowsRoleStartPage(t *testing.T) {
 	}
 
 	// Switch to English with the keyboard-reachable language links.
-	err = chromedp.Do(ctx,
+	err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`nav.langs a[hreflang="en"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`html[lang="en"]`)),
 	)
@@ -111,19 +104,37 @@ func TestBrowserLoginShowsRoleStartPage(t *testing.T) {
 	}
 }
 
-// pageText reads the text of the first element matching sel, again and
-// again for up to a minute (it takes milliseconds; the margin is for a
-// loaded machine) until it reads want: a page that is still
-// being replaced after a navigation has no stable nodes to read. It returns
-// the last text read.
+// pageText reads the visible text of the first element matching sel, again
+// and again for up to a minute (it takes milliseconds; the margin is for a
+// loaded machine) until it reads want: a page that is still being replaced
+// after a navigation has no stable nodes to read. It returns the last text
+// read, for the caller to compare and report.
 func pageText(t *testing.T, ctx context.Context, sel, want string) string {
 	t.Helper()
+	return readPageText(ctx, sel, func(s string) bool { return s == want })
+}
+
+// pageTextContaining is pageText for a text that must hold every one of
+// parts, such as a table row.
+func pageTextContaining(t *testing.T, ctx context.Context, sel string, parts ...string) string {
+	t.Helper()
+	return readPageText(ctx, sel, func(s string) bool {
+		for _, part := range parts {
+			if !strings.Contains(s, part) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func readPageText(ctx context.Context, sel string, done func(string) bool) string {
 	var got string
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(`+strconv.Quote(sel)+`) || {textContent: ""}).textContent.trim()`))
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(`+strconv.Quote(sel)+`) || {innerText: ""}).innerText.trim()`))
 		if err == nil {
 			got = s
-			if got == want {
+			if done(got) {
 				break
 			}
 		}
