@@ -495,15 +495,7 @@ func validateProducts(errs *fault.Fields, products []Product, categories map[str
 	seen := map[string]bool{}
 	for i, p := range products {
 		f := fmt.Sprintf("products[%d]", i)
-		switch {
-		case p.Code == "":
-			addField(errs, f+".code", Required, "the product needs a code")
-		case !codePattern.MatchString(p.Code):
-			addField(errs, f+".code", CodeInvalid, "letters, digits and . _ - (at most 40)")
-		case seen[p.Code]:
-			addField(errs, f+".code", ProductCodeDuplicate, "another product has code "+p.Code)
-		}
-		seen[p.Code] = true
+		checkCode(errs, f+".code", p.Code, "product", seen, ProductCodeDuplicate)
 		requireText(errs, f+".name", p.Name, 200)
 		cat, known := categories[p.CategoryCode]
 		switch {
@@ -525,6 +517,20 @@ func validateProducts(errs *fault.Fields, products []Product, categories map[str
 		}
 		validateSchedule(errs, f, p, cat, known, priceOK)
 	}
+}
+
+// checkCode checks the code of one product or milestone (what) and notes it
+// in seen, so that a second one with the same code gets duplicate.
+func checkCode(errs *fault.Fields, field, code, what string, seen map[string]bool, duplicate fault.Code) {
+	switch {
+	case code == "":
+		addField(errs, field, Required, "the "+what+" needs a code")
+	case !codePattern.MatchString(code):
+		addField(errs, field, CodeInvalid, "letters, digits and . _ - (at most 40)")
+	case seen[code]:
+		addField(errs, field, duplicate, "another "+what+" has code "+code)
+	}
+	seen[code] = true
 }
 
 // Limits of one contract, far above any real one and within what one
@@ -551,15 +557,7 @@ func validateSchedule(errs *fault.Fields, f string, p Product, cat Category, cat
 	kindOK := true
 	for j, m := range p.Milestones {
 		mf := fmt.Sprintf("%s.milestones[%d]", f, j)
-		switch {
-		case m.Code == "":
-			addField(errs, mf+".code", Required, "the milestone needs a code")
-		case !codePattern.MatchString(m.Code):
-			addField(errs, mf+".code", CodeInvalid, "letters, digits and . _ - (at most 40)")
-		case codes[m.Code]:
-			addField(errs, mf+".code", MilestoneCodeDuplicate, "another milestone has code "+m.Code)
-		}
-		codes[m.Code] = true
+		checkCode(errs, mf+".code", m.Code, "milestone", codes, MilestoneCodeDuplicate)
 		requireText(errs, mf+".name", m.Name, 200)
 		switch {
 		case m.OutcomeDomain == "":
