@@ -208,7 +208,7 @@ func TestListFiltersRefuseUnknownValues(t *testing.T) {
 	e.get("/api/openapi.json", "").json(t, &doc)
 	for _, f := range filters {
 		t.Run(f.path, func(t *testing.T) {
-			for _, v := range f.allowed {
+			for _, v := range append([]string{""}, f.allowed...) { // empty: no filter
 				if r := e.get(f.path+"?"+f.param+"="+v, all); r.Code != http.StatusOK {
 					t.Errorf("%s=%s = %d, want 200; %s", f.param, v, r.Code, r.Body)
 				}
@@ -248,5 +248,17 @@ func TestListFiltersRefuseUnknownValues(t *testing.T) {
 				t.Errorf("the document has no query parameter %s on GET %s", f.param, f.path)
 			}
 		})
+	}
+
+	// A report's format: json by default, csv on request, nothing else.
+	report := "/api/v1/budgets/" + e.fundedBudget().String() + "/report"
+	for _, q := range []string{"", "?format=", "?format=json", "?format=csv"} {
+		if r := e.get(report+q, all); r.Code != http.StatusOK {
+			t.Errorf("GET report%s = %d, want 200; %s", q, r.Code, r.Body)
+		}
+	}
+	p := answered(t, e.get(report+"?format=xml", all), http.StatusUnprocessableEntity, "invalid_input")
+	if len(p.Errors) != 1 || p.Errors[0].Field != "format" || !strings.Contains(p.Errors[0].Message, "json") || !strings.Contains(p.Errors[0].Message, "csv") {
+		t.Errorf("format=xml: errors %+v, want one on format listing json and csv", p.Errors)
 	}
 }

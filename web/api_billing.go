@@ -23,30 +23,35 @@ import (
 
 // --- bodies ---
 
-// PaymentRunBody is a payment run as the API shows it; the detail adds the
-// statements and how many of their PDFs are ready.
+// PaymentRunItem is a payment run as a list and a state change show it:
+// without its statements.
+type PaymentRunItem struct {
+	ID             uuid.UUID  `json:"id"`
+	PeriodStart    string     `json:"period_start" format:"date"`
+	PeriodEnd      string     `json:"period_end" format:"date"`
+	State          string     `json:"state" enum:"draft,approved,exported,paid,cancelled"`
+	StatementCount int        `json:"statement_count"`
+	TotalTransfer  string     `json:"total_transfer" doc:"What the SEPA file transfers: the sum of the statements' positive balances."`
+	CreatedBy      string     `json:"created_by"`
+	CreatedAt      time.Time  `json:"created_at"`
+	ApprovedBy     string     `json:"approved_by,omitempty"`
+	ApprovedAt     *time.Time `json:"approved_at,omitempty"`
+	ExportedBy     string     `json:"exported_by,omitempty"`
+	ExportedAt     *time.Time `json:"exported_at,omitempty"`
+	PaidBy         string     `json:"paid_by,omitempty"`
+	PaidAt         *time.Time `json:"paid_at,omitempty"`
+	CancelledBy    string     `json:"cancelled_by,omitempty"`
+	CancelledAt    *time.Time `json:"cancelled_at,omitempty"`
+	CancelReason   string     `json:"cancel_reason,omitempty"`
+	SEPAURL        string     `json:"sepa_url,omitempty" doc:"The SEPA credit-transfer file, once exported and when anything is transferred."`
+	JournalURL     string     `json:"journal_url,omitempty" doc:"The journal CSV, once exported."`
+}
+
+// PaymentRunBody is one payment run with its statements and their lines.
 type PaymentRunBody struct {
-	ID             uuid.UUID        `json:"id"`
-	PeriodStart    string           `json:"period_start" format:"date"`
-	PeriodEnd      string           `json:"period_end" format:"date"`
-	State          string           `json:"state" enum:"draft,approved,exported,paid,cancelled"`
-	StatementCount int              `json:"statement_count"`
-	TotalTransfer  string           `json:"total_transfer" doc:"What the SEPA file transfers: the sum of the statements' positive balances."`
-	CreatedBy      string           `json:"created_by"`
-	CreatedAt      time.Time        `json:"created_at"`
-	ApprovedBy     string           `json:"approved_by,omitempty"`
-	ApprovedAt     *time.Time       `json:"approved_at,omitempty"`
-	ExportedBy     string           `json:"exported_by,omitempty"`
-	ExportedAt     *time.Time       `json:"exported_at,omitempty"`
-	PaidBy         string           `json:"paid_by,omitempty"`
-	PaidAt         *time.Time       `json:"paid_at,omitempty"`
-	CancelledBy    string           `json:"cancelled_by,omitempty"`
-	CancelledAt    *time.Time       `json:"cancelled_at,omitempty"`
-	CancelReason   string           `json:"cancel_reason,omitempty"`
-	SEPAURL        string           `json:"sepa_url,omitempty" doc:"The SEPA credit-transfer file, once exported and when anything is transferred."`
-	JournalURL     string           `json:"journal_url,omitempty" doc:"The journal CSV, once exported."`
-	PDFs           *PDFProgressBody `json:"pdfs,omitempty" doc:"How many statement PDFs are stored; they are made in the background after approval."`
-	Statements     []StatementBody  `json:"statements,omitempty"`
+	PaymentRunItem
+	PDFs       *PDFProgressBody `json:"pdfs,omitempty" doc:"How many statement PDFs are stored; they are made in the background after approval. Absent for a draft or cancelled run."`
+	Statements []StatementBody  `json:"statements"`
 }
 
 // PDFProgressBody tells how far the background generation of a run's
@@ -57,32 +62,38 @@ type PDFProgressBody struct {
 	Ready bool `json:"ready"`
 }
 
-// StatementBody is one provider's statement for one run.
+// StatementItem is one provider's statement for one run, as a list shows
+// it: without its lines.
+type StatementItem struct {
+	ID           uuid.UUID `json:"id"`
+	RunID        uuid.UUID `json:"run_id"`
+	ProviderID   uuid.UUID `json:"provider_id"`
+	Number       string    `json:"number,omitempty" doc:"Assigned at approval, gapless per year: 2005-0001."`
+	IssuedOn     string    `json:"issued_on,omitempty" format:"date"`
+	ProviderName string    `json:"provider_name"`
+	ProviderKVK  string    `json:"provider_kvk"`
+	AddressLine1 string    `json:"address_line1,omitempty"`
+	AddressLine2 string    `json:"address_line2,omitempty"`
+	Postcode     string    `json:"postcode,omitempty"`
+	City         string    `json:"city,omitempty"`
+	Country      string    `json:"country,omitempty"`
+	IBAN         string    `json:"iban"`
+	BIC          string    `json:"bic,omitempty"`
+	Subtotal     string    `json:"subtotal" doc:"The lines excluding VAT (carried balances not included)."`
+	VATTotal     string    `json:"vat_total"`
+	Total        string    `json:"total" doc:"Subtotal + VAT: this run's own money."`
+	CarriedIn    string    `json:"carried_in" doc:"Negative balances of earlier statements set off now (zero or negative)."`
+	Balance      string    `json:"balance" doc:"Total + carried in."`
+	ToTransfer   string    `json:"to_transfer" doc:"The positive part of the balance: what the SEPA file pays."`
+	CarriedOut   string    `json:"carried_out" doc:"The negative part of the balance, carried into the provider's next run."`
+	LineCount    int       `json:"line_count"`
+	PDFURL       string    `json:"pdf_url"`
+}
+
+// StatementBody is one statement with its lines.
 type StatementBody struct {
-	ID           uuid.UUID  `json:"id"`
-	RunID        uuid.UUID  `json:"run_id"`
-	ProviderID   uuid.UUID  `json:"provider_id"`
-	Number       string     `json:"number,omitempty" doc:"Assigned at approval, gapless per year: 2005-0001."`
-	IssuedOn     string     `json:"issued_on,omitempty" format:"date"`
-	ProviderName string     `json:"provider_name"`
-	ProviderKVK  string     `json:"provider_kvk"`
-	AddressLine1 string     `json:"address_line1,omitempty"`
-	AddressLine2 string     `json:"address_line2,omitempty"`
-	Postcode     string     `json:"postcode,omitempty"`
-	City         string     `json:"city,omitempty"`
-	Country      string     `json:"country,omitempty"`
-	IBAN         string     `json:"iban"`
-	BIC          string     `json:"bic,omitempty"`
-	Subtotal     string     `json:"subtotal" doc:"The lines excluding VAT (carried balances not included)."`
-	VATTotal     string     `json:"vat_total"`
-	Total        string     `json:"total" doc:"Subtotal + VAT: this run's own money."`
-	CarriedIn    string     `json:"carried_in" doc:"Negative balances of earlier statements set off now (zero or negative)."`
-	Balance      string     `json:"balance" doc:"Total + carried in."`
-	ToTransfer   string     `json:"to_transfer" doc:"The positive part of the balance: what the SEPA file pays."`
-	CarriedOut   string     `json:"carried_out" doc:"The negative part of the balance, carried into the provider's next run."`
-	LineCount    int        `json:"line_count"`
-	PDFURL       string     `json:"pdf_url"`
-	Lines        []LineBody `json:"lines,omitempty"`
+	StatementItem
+	Lines []LineBody `json:"lines"`
 }
 
 // LineBody is one line of a statement.
@@ -114,8 +125,8 @@ type FundingBody struct {
 	Amount            string    `json:"amount"`
 }
 
-func paymentRunBody(r billing.Run) PaymentRunBody {
-	b := PaymentRunBody{ID: r.ID, PeriodStart: r.PeriodStart.Format(time.DateOnly), PeriodEnd: r.PeriodEnd.Format(time.DateOnly),
+func paymentRunItem(r billing.Run) PaymentRunItem {
+	b := PaymentRunItem{ID: r.ID, PeriodStart: r.PeriodStart.Format(time.DateOnly), PeriodEnd: r.PeriodEnd.Format(time.DateOnly),
 		State: string(r.State), StatementCount: r.StatementCount, TotalTransfer: money.String(r.TotalTransfer),
 		CreatedBy: r.CreatedByLabel, CreatedAt: r.CreatedAt, ApprovedAt: r.ApprovedAt, ExportedAt: r.ExportedAt, PaidAt: r.PaidAt,
 		CancelledAt: r.CancelledAt, CancelReason: r.CancelReason, ApprovedBy: valueOf(r.ApprovedByLabel),
@@ -129,8 +140,8 @@ func paymentRunBody(r billing.Run) PaymentRunBody {
 	return b
 }
 
-func statementBody(st billing.Statement) StatementBody {
-	b := StatementBody{ID: st.ID, RunID: st.RunID, ProviderID: st.ProviderID, IssuedOn: dateString(st.IssuedOn), ProviderName: st.ProviderName,
+func statementItem(st billing.Statement) StatementItem {
+	b := StatementItem{ID: st.ID, RunID: st.RunID, ProviderID: st.ProviderID, IssuedOn: dateString(st.IssuedOn), ProviderName: st.ProviderName,
 		ProviderKVK: st.ProviderKVK, AddressLine1: st.AddressLine1, AddressLine2: st.AddressLine2, Postcode: st.Postcode, City: st.City,
 		Country: st.Country, IBAN: st.IBAN, BIC: st.BIC, Subtotal: money.String(st.Subtotal), VATTotal: money.String(st.VATTotal),
 		Total: money.String(st.Total), CarriedIn: money.String(st.CarriedIn), Balance: money.String(st.Balance),
@@ -143,8 +154,7 @@ func statementBody(st billing.Statement) StatementBody {
 }
 
 func statementDetailBody(d billing.StatementDetail) StatementBody {
-	b := statementBody(d.Statement)
-	b.Lines = make([]LineBody, len(d.Lines))
+	b := StatementBody{StatementItem: statementItem(d.Statement), Lines: make([]LineBody, len(d.Lines))}
 	for i, l := range d.Lines {
 		lb := LineBody{Position: l.Position, Kind: l.Kind, ClaimID: l.ClaimID, CarriedFrom: l.CarriedFrom, ParticipantReference: l.ParticipantReference,
 			TrajectoryID: l.TrajectoryID, ContractID: l.ContractID, MilestoneCode: l.MilestoneCode, MilestoneName: l.MilestoneName,
@@ -165,9 +175,7 @@ func statementDetailBody(d billing.StatementDetail) StatementBody {
 // runDetailBody is a run with its statements; pdfs is nil for a run whose
 // statements get no PDF (a draft, a cancelled run).
 func runDetailBody(d billing.RunDetail, pdfs *PDFProgressBody) PaymentRunBody {
-	b := paymentRunBody(d.Run)
-	b.PDFs = pdfs
-	b.Statements = make([]StatementBody, len(d.Statements))
+	b := PaymentRunBody{PaymentRunItem: paymentRunItem(d.Run), PDFs: pdfs, Statements: make([]StatementBody, len(d.Statements))}
 	for i, st := range d.Statements {
 		b.Statements[i] = statementDetailBody(st)
 	}
@@ -255,7 +263,8 @@ type createRunOutput struct {
 }
 
 type runOutput struct{ Body PaymentRunBody }
-type runsOutput struct{ Body ListBody[PaymentRunBody] }
+type runItemOutput struct{ Body PaymentRunItem }
+type runsOutput struct{ Body ListBody[PaymentRunItem] }
 
 type runListInput struct {
 	ListParams
@@ -280,7 +289,7 @@ type statementListInput struct {
 }
 
 type statementOutput struct{ Body StatementBody }
-type statementsOutput struct{ Body ListBody[StatementBody] }
+type statementsOutput struct{ Body ListBody[StatementItem] }
 
 // downloadOutput is a file billing produced.
 type downloadOutput struct {
@@ -372,7 +381,7 @@ func (s *Server) handleListPaymentRuns(ctx context.Context, in *runListInput) (*
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &runsOutput{Body: listOf(rows, next, paymentRunBody)}, nil
+	return &runsOutput{Body: listOf(rows, next, paymentRunItem)}, nil
 }
 
 func (s *Server) handleGetPaymentRun(ctx context.Context, in *idPath) (*runOutput, error) {
@@ -515,17 +524,17 @@ func documentStatementPDF(api huma.API) {
 // runAction is POST /api/v1/payment-runs/{id}/<action>; it answers the run without its statements.
 func runAction[I any](s *Server, action, summary string, fn func(context.Context, *I) (billing.Run, error)) apiRoute {
 	return route(op(http.MethodPost, "/api/v1/payment-runs/{id}/"+action, action+"-payment-run", summary, "Payment runs"),
-		func(ctx context.Context, in *I) (*runOutput, error) {
+		func(ctx context.Context, in *I) (*runItemOutput, error) {
 			r, err := fn(ctx, in)
 			if err != nil {
 				return nil, s.fail(ctx, err)
 			}
-			return &runOutput{Body: paymentRunBody(r)}, nil
+			return &runItemOutput{Body: paymentRunItem(r)}, nil
 		})
 }
 
 func statementsOut(rows []billing.Statement, next string) *statementsOutput {
-	return &statementsOutput{Body: listOf(rows, next, statementBody)}
+	return &statementsOutput{Body: listOf(rows, next, statementItem)}
 }
 
 // serveStatementPDF answers GET /api/v1/statements/{id}.pdf.

@@ -148,7 +148,7 @@ func TestBillingAPIFullCycle(t *testing.T) {
 	}
 	var list RunsList
 	b.get("/api/v1/payment-runs?state=draft", b.finance).json(t, &list)
-	if len(list.Items) != 1 || list.Items[0].ID != run.ID || list.Items[0].Statements != nil {
+	if len(list.Items) != 1 || list.Items[0].ID != run.ID {
 		t.Fatalf("draft runs = %+v", list.Items)
 	}
 	b.get("/api/v1/payment-runs?state=paid", b.finance).json(t, &list)
@@ -267,13 +267,13 @@ func TestBillingAPIFullCycle(t *testing.T) {
 
 // RunsList is a page of payment runs.
 type RunsList struct {
-	Items      []PaymentRunBody `json:"items"`
+	Items      []PaymentRunItem `json:"items"`
 	NextCursor string           `json:"next_cursor"`
 }
 
 // StatementsList is a page of statements.
 type StatementsList struct {
-	Items      []StatementBody `json:"items"`
+	Items      []StatementItem `json:"items"`
 	NextCursor string          `json:"next_cursor"`
 }
 
@@ -329,7 +329,7 @@ func TestBillingAPIPermissions(t *testing.T) {
 	b.get("/api/v1/statements/"+roc+".pdf", b.provider).problem(t, 404, "statement_not_found")
 	b.get("/api/v1/payment-runs/"+uuid.NewString()+"/statements", b.finance).problem(t, 404, "payment_run_not_found")
 	b.get("/api/v1/payment-runs/"+id+"/statements", b.finance).json(t, &sts)
-	if len(sts.Items) != 2 || sts.Items[0].Lines != nil {
+	if len(sts.Items) != 2 {
 		t.Fatalf("the run's statements = %+v, want two without lines", sts.Items)
 	}
 

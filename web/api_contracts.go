@@ -76,23 +76,29 @@ type VersionBody struct {
 	Products  []ProductBody `json:"products,omitempty"`
 }
 
-// ContractBody is a contract as the API shows it.
+// ContractItem is a contract as a list shows it: without its versions.
+type ContractItem struct {
+	ID           uuid.UUID  `json:"id"`
+	ProviderID   uuid.UUID  `json:"provider_id"`
+	ProviderName string     `json:"provider_name"`
+	Reference    string     `json:"reference"`
+	Title        string     `json:"title,omitempty"`
+	PeriodStart  string     `json:"period_start" format:"date"`
+	PeriodEnd    string     `json:"period_end" format:"date"`
+	Ceiling      string     `json:"ceiling"`
+	Capacity     int        `json:"capacity"`
+	VATExempt    bool       `json:"vat_exempt"`
+	VATRate      string     `json:"vat_rate,omitempty"`
+	Status       string     `json:"status" enum:"draft,active,suspended,ended"`
+	BudgetID     *uuid.UUID `json:"budget_id,omitempty"`
+}
+
+// ContractBody is one contract with its current version (products and
+// schedules) and all its versions by number (without products).
 type ContractBody struct {
-	ID             uuid.UUID     `json:"id"`
-	ProviderID     uuid.UUID     `json:"provider_id"`
-	ProviderName   string        `json:"provider_name"`
-	Reference      string        `json:"reference"`
-	Title          string        `json:"title,omitempty"`
-	PeriodStart    string        `json:"period_start" format:"date"`
-	PeriodEnd      string        `json:"period_end" format:"date"`
-	Ceiling        string        `json:"ceiling"`
-	Capacity       int           `json:"capacity"`
-	VATExempt      bool          `json:"vat_exempt"`
-	VATRate        string        `json:"vat_rate,omitempty"`
-	Status         string        `json:"status" enum:"draft,active,suspended,ended"`
-	BudgetID       *uuid.UUID    `json:"budget_id,omitempty"`
-	CurrentVersion *VersionBody  `json:"current_version,omitempty"`
-	Versions       []VersionBody `json:"versions,omitempty"`
+	ContractItem
+	CurrentVersion VersionBody   `json:"current_version"`
+	Versions       []VersionBody `json:"versions"`
 }
 
 func milestoneBodies(ms []contracts.Milestone) []MilestoneBody {
@@ -120,8 +126,8 @@ func versionBody(v contracts.Version) VersionBody {
 	return b
 }
 
-func contractBody(c contracts.Contract) ContractBody {
-	b := ContractBody{ID: c.ID, ProviderID: c.ProviderID, ProviderName: c.ProviderName, Reference: c.Reference, Title: c.Title,
+func contractItem(c contracts.Contract) ContractItem {
+	b := ContractItem{ID: c.ID, ProviderID: c.ProviderID, ProviderName: c.ProviderName, Reference: c.Reference, Title: c.Title,
 		PeriodStart: c.PeriodStart.Format(time.DateOnly), PeriodEnd: c.PeriodEnd.Format(time.DateOnly),
 		Ceiling: money.String(c.Ceiling), Capacity: c.Capacity, VATExempt: c.VATExempt, Status: string(c.Status), BudgetID: c.BudgetID}
 	if c.VATRate != nil {
@@ -131,9 +137,7 @@ func contractBody(c contracts.Contract) ContractBody {
 }
 
 func contractDetailBody(d contracts.ContractDetail) ContractBody {
-	b := contractBody(d.Contract)
-	cur := versionBody(d.Current)
-	b.CurrentVersion = &cur
+	b := ContractBody{ContractItem: contractItem(d.Contract), CurrentVersion: versionBody(d.Current), Versions: make([]VersionBody, 0, len(d.Versions))}
 	for _, v := range d.Versions {
 		b.Versions = append(b.Versions, versionBody(v))
 	}
@@ -256,12 +260,12 @@ type contractOutput struct {
 	Body ContractBody
 }
 type contractsOutput struct {
-	Body ListBody[ContractBody]
+	Body ListBody[ContractItem]
 }
 type contractListInput struct {
 	ListParams
 	ProviderID string `query:"provider_id" doc:"Only this provider's contracts."`
-	Status     string `query:"status" enum:"draft,active,suspended,ended,"`
+	Status     string `query:"status" enum:"draft,active,suspended,ended," doc:"One status; empty or absent for every status."`
 }
 type contractAmendInput struct {
 	ID   uuid.UUID `path:"id"`
@@ -357,7 +361,7 @@ func (s *Server) handleListContracts(ctx context.Context, in *contractListInput)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &contractsOutput{Body: listOf(items, next, contractBody)}, nil
+	return &contractsOutput{Body: listOf(items, next, contractItem)}, nil
 }
 
 func (s *Server) handleGetContract(ctx context.Context, in *idPath) (*contractOutput, error) {

@@ -65,7 +65,7 @@ func TestContractsAPI(t *testing.T) {
 		t.Fatalf("create contract: %d %s", r.Code, r.Body)
 	}
 	r.json(t, &ca)
-	if ca.Status != "draft" || ca.CurrentVersion == nil || ca.CurrentVersion.Products[0].Milestones[3].Tranche != "735.16" {
+	if ca.Status != "draft" || len(ca.CurrentVersion.Products) == 0 || ca.CurrentVersion.Products[0].Milestones[3].Tranche != "735.16" {
 		t.Errorf("created contract %+v", ca)
 	}
 	e.postJSON("/api/v1/contracts", proc, contractJSON(pb.ID.String(), "WO-2005-001")).json(t, &cb)
@@ -105,7 +105,7 @@ func TestContractsAPI(t *testing.T) {
 	}
 	e.get("/api/v1/contracts/"+cb.ID.String(), prov).problem(t, http.StatusNotFound, "contract_not_found")
 	e.get("/api/v1/providers/"+pb.ID.String(), prov).problem(t, http.StatusNotFound, "provider_not_found")
-	var list struct{ Items []ContractBody }
+	var list struct{ Items []ContractItem }
 	e.get("/api/v1/contracts", prov).json(t, &list)
 	if len(list.Items) != 1 || list.Items[0].ID != ca.ID {
 		t.Errorf("provider's contract list = %+v, want only its own", list.Items)

@@ -44,23 +44,29 @@ type TrajectoryMilestoneBody struct {
 	State            string   `json:"state" enum:"open,verified,released"`
 }
 
-// TrajectoryBody is a trajectory as the API shows it.
+// TrajectoryItem is a trajectory as a list shows it: without its milestones.
+type TrajectoryItem struct {
+	ID                   uuid.UUID  `json:"id"`
+	ParticipantID        uuid.UUID  `json:"participant_id"`
+	ParticipantReference string     `json:"participant_reference"`
+	ContractID           uuid.UUID  `json:"contract_id"`
+	ProviderID           uuid.UUID  `json:"provider_id"`
+	ProductCode          string     `json:"product_code"`
+	State                string     `json:"state" enum:"referred,active,completed,terminated,declined"`
+	ContractVersionID    *uuid.UUID `json:"contract_version_id,omitempty"`
+	Price                string     `json:"price,omitempty"`
+	StartDate            string     `json:"start_date,omitempty" format:"date"`
+	EndDate              string     `json:"end_date,omitempty" format:"date"`
+	ReferredAt           time.Time  `json:"referred_at"`
+	Note                 string     `json:"note,omitempty"`
+	EndReason            string     `json:"end_reason,omitempty"`
+}
+
+// TrajectoryBody is one trajectory with its milestones (empty until the
+// trajectory starts).
 type TrajectoryBody struct {
-	ID                   uuid.UUID                 `json:"id"`
-	ParticipantID        uuid.UUID                 `json:"participant_id"`
-	ParticipantReference string                    `json:"participant_reference"`
-	ContractID           uuid.UUID                 `json:"contract_id"`
-	ProviderID           uuid.UUID                 `json:"provider_id"`
-	ProductCode          string                    `json:"product_code"`
-	State                string                    `json:"state" enum:"referred,active,completed,terminated,declined"`
-	ContractVersionID    *uuid.UUID                `json:"contract_version_id,omitempty"`
-	Price                string                    `json:"price,omitempty"`
-	StartDate            string                    `json:"start_date,omitempty" format:"date"`
-	EndDate              string                    `json:"end_date,omitempty" format:"date"`
-	ReferredAt           time.Time                 `json:"referred_at"`
-	Note                 string                    `json:"note,omitempty"`
-	EndReason            string                    `json:"end_reason,omitempty"`
-	Milestones           []TrajectoryMilestoneBody `json:"milestones,omitempty"`
+	TrajectoryItem
+	Milestones []TrajectoryMilestoneBody `json:"milestones"`
 }
 
 func dateString(t *time.Time) string {
@@ -70,13 +76,18 @@ func dateString(t *time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
-func trajectoryBody(t outcomes.Trajectory, ref string, ms []outcomes.TrajectoryMilestone) TrajectoryBody {
-	b := TrajectoryBody{ID: t.ID, ParticipantID: t.ParticipantID, ParticipantReference: ref, ContractID: t.ContractID, ProviderID: t.ProviderID,
+func trajectoryItem(t outcomes.Trajectory, ref string) TrajectoryItem {
+	b := TrajectoryItem{ID: t.ID, ParticipantID: t.ParticipantID, ParticipantReference: ref, ContractID: t.ContractID, ProviderID: t.ProviderID,
 		ProductCode: t.ProductCode, State: t.State, ContractVersionID: t.ContractVersionID, StartDate: dateString(t.StartDate),
 		EndDate: dateString(t.EndDate), ReferredAt: t.ReferredAt, Note: t.Note, EndReason: t.EndReason}
 	if t.Price != nil {
 		b.Price = money.String(*t.Price)
 	}
+	return b
+}
+
+func trajectoryBody(t outcomes.Trajectory, ref string, ms []outcomes.TrajectoryMilestone) TrajectoryBody {
+	b := TrajectoryBody{TrajectoryItem: trajectoryItem(t, ref), Milestones: make([]TrajectoryMilestoneBody, 0, len(ms))}
 	for _, m := range ms {
 		b.Milestones = append(b.Milestones, TrajectoryMilestoneBody{Code: m.Code, Name: m.Name, OutcomeDomain: m.OutcomeDomain,
 			Amount: money.String(m.Amount), Deadline: m.Deadline.Format(time.DateOnly), Prerequisites: append([]string{}, m.Prerequisites...),
@@ -96,34 +107,39 @@ type EvidenceBody struct {
 	URL         string    `json:"url"`
 }
 
-// ClaimBody is a claim as the API shows it.
-type ClaimBody struct {
-	ID                   uuid.UUID               `json:"id"`
-	TrajectoryID         uuid.UUID               `json:"trajectory_id"`
-	ParticipantReference string                  `json:"participant_reference"`
-	ProviderID           uuid.UUID               `json:"provider_id"`
-	MilestoneCode        string                  `json:"milestone_code"`
-	MilestoneName        string                  `json:"milestone_name"`
-	State                string                  `json:"state" enum:"submitted,changes_requested,awaiting_second_approval,approved,rejected,objected,paid,revoked"`
-	Amount               string                  `json:"amount"`
-	AchievedOn           string                  `json:"achieved_on" format:"date"`
-	Note                 string                  `json:"note,omitempty"`
-	Source               string                  `json:"source" enum:"verifier,register"`
-	SubmittedAt          time.Time               `json:"submitted_at"`
-	DueOn                string                  `json:"due_on" format:"date" doc:"The claim is answered by this date (working days)."`
-	Overdue              bool                    `json:"overdue"`
-	DecidedAt            *time.Time              `json:"decided_at,omitempty"`
-	ReasonCode           string                  `json:"reason_code,omitempty" enum:"insufficient_evidence,not_achieved,date_incorrect,duplicate,not_eligible,other"`
-	DecisionNote         string                  `json:"decision_note,omitempty"`
-	ObjectedAt           *time.Time              `json:"objected_at,omitempty"`
-	ObjectionNote        string                  `json:"objection_note,omitempty"`
-	RevokedReason        string                  `json:"revoked_reason,omitempty"`
-	Evidence             []EvidenceBody          `json:"evidence,omitempty"`
-	History              []outcomes.HistoryEntry `json:"history,omitempty"`
+// ClaimItem is a claim as a list shows it: without evidence and history.
+type ClaimItem struct {
+	ID                   uuid.UUID  `json:"id"`
+	TrajectoryID         uuid.UUID  `json:"trajectory_id"`
+	ParticipantReference string     `json:"participant_reference"`
+	ProviderID           uuid.UUID  `json:"provider_id"`
+	MilestoneCode        string     `json:"milestone_code"`
+	MilestoneName        string     `json:"milestone_name"`
+	State                string     `json:"state" enum:"submitted,changes_requested,awaiting_second_approval,approved,rejected,objected,paid,revoked"`
+	Amount               string     `json:"amount"`
+	AchievedOn           string     `json:"achieved_on" format:"date"`
+	Note                 string     `json:"note,omitempty"`
+	Source               string     `json:"source" enum:"verifier,register"`
+	SubmittedAt          time.Time  `json:"submitted_at"`
+	DueOn                string     `json:"due_on" format:"date" doc:"The claim is answered by this date (working days)."`
+	Overdue              bool       `json:"overdue"`
+	DecidedAt            *time.Time `json:"decided_at,omitempty"`
+	ReasonCode           string     `json:"reason_code,omitempty" enum:"insufficient_evidence,not_achieved,date_incorrect,duplicate,not_eligible,other"`
+	DecisionNote         string     `json:"decision_note,omitempty"`
+	ObjectedAt           *time.Time `json:"objected_at,omitempty"`
+	ObjectionNote        string     `json:"objection_note,omitempty"`
+	RevokedReason        string     `json:"revoked_reason,omitempty"`
 }
 
-func claimBody(c outcomes.Claim, ref, milestone string, overdue bool) ClaimBody {
-	b := ClaimBody{ID: c.ID, TrajectoryID: c.TrajectoryID, ParticipantReference: ref, ProviderID: c.ProviderID, MilestoneCode: c.MilestoneCode,
+// ClaimBody is one claim with its evidence files and its history.
+type ClaimBody struct {
+	ClaimItem
+	Evidence []EvidenceBody          `json:"evidence"`
+	History  []outcomes.HistoryEntry `json:"history"`
+}
+
+func claimItem(c outcomes.Claim, ref, milestone string, overdue bool) ClaimItem {
+	b := ClaimItem{ID: c.ID, TrajectoryID: c.TrajectoryID, ParticipantReference: ref, ProviderID: c.ProviderID, MilestoneCode: c.MilestoneCode,
 		MilestoneName: milestone, State: c.State, Amount: money.String(c.Amount), AchievedOn: c.AchievedOn.Format(time.DateOnly), Note: c.Note,
 		Source: c.Source, SubmittedAt: c.SubmittedAt, DueOn: c.DueOn.Format(time.DateOnly), Overdue: overdue, DecidedAt: c.DecidedAt,
 		DecisionNote: c.DecisionNote, ObjectedAt: c.ObjectedAt, ObjectionNote: c.ObjectionNote, RevokedReason: c.RevokedReason}
@@ -134,13 +150,14 @@ func claimBody(c outcomes.Claim, ref, milestone string, overdue bool) ClaimBody 
 }
 
 func claimDetailBody(d outcomes.ClaimDetail) ClaimBody {
-	b := claimBody(d.Claim, d.ParticipantReference, d.MilestoneName, d.Overdue)
-	b.Evidence = []EvidenceBody{}
+	b := ClaimBody{ClaimItem: claimItem(d.Claim, d.ParticipantReference, d.MilestoneName, d.Overdue), Evidence: []EvidenceBody{}, History: d.History}
 	for _, e := range d.Evidence {
 		b.Evidence = append(b.Evidence, EvidenceBody{N: e.N, Filename: e.Filename, ContentType: e.ContentType, Size: e.Size,
 			SHA256: e.SHA256Hex(), UploadedAt: e.UploadedAt, URL: fmt.Sprintf("/api/v1/claims/%s/evidence/%d", d.ID, e.N)})
 	}
-	b.History = d.History
+	if b.History == nil {
+		b.History = []outcomes.HistoryEntry{}
+	}
 	return b
 }
 
@@ -246,11 +263,11 @@ type referInput struct {
 }
 
 type trajectoryOutput struct{ Body TrajectoryBody }
-type trajectoriesOutput struct{ Body ListBody[TrajectoryBody] }
+type trajectoriesOutput struct{ Body ListBody[TrajectoryItem] }
 
 type trajectoryListInput struct {
 	ListParams
-	State         string `query:"state" enum:"referred,active,completed,terminated,declined,"`
+	State         string `query:"state" enum:"referred,active,completed,terminated,declined," doc:"One state; empty or absent for every state."`
 	ParticipantID string `query:"participant_id"`
 	ContractID    string `query:"contract_id"`
 }
@@ -270,7 +287,7 @@ type reasonInput struct {
 }
 
 type claimOutput struct{ Body ClaimBody }
-type claimsOutput struct{ Body ListBody[ClaimBody] }
+type claimsOutput struct{ Body ListBody[ClaimItem] }
 
 // claimStates are the states a claims list may be filtered by.
 var claimStates = []string{outcomes.Submitted, outcomes.ChangesRequested, outcomes.AwaitingSecondApproval,
@@ -327,7 +344,7 @@ type registerOutput struct{ Body outcomes.ImportResult }
 
 type queueOutput struct {
 	Body struct {
-		Items   []ClaimBody `json:"items"`
+		Items   []ClaimItem `json:"items"`
 		Waiting int64       `json:"waiting"`
 		Overdue int64       `json:"overdue"`
 	}
@@ -433,8 +450,8 @@ func (s *Server) handleListTrajectories(ctx context.Context, in *trajectoryListI
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &trajectoriesOutput{Body: listOf(rows, next, func(r outcomes.TrajectoryRow) TrajectoryBody {
-		return trajectoryBody(r.Trajectory, r.ParticipantReference, nil)
+	return &trajectoriesOutput{Body: listOf(rows, next, func(r outcomes.TrajectoryRow) TrajectoryItem {
+		return trajectoryItem(r.Trajectory, r.ParticipantReference)
 	})}, nil
 }
 
@@ -509,8 +526,8 @@ func (s *Server) handleListClaims(ctx context.Context, in *claimListInput) (*cla
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &claimsOutput{Body: listOf(rows, next, func(r outcomes.ClaimRow) ClaimBody {
-		return claimBody(r.Claim, r.ParticipantReference, r.MilestoneName, r.Overdue)
+	return &claimsOutput{Body: listOf(rows, next, func(r outcomes.ClaimRow) ClaimItem {
+		return claimItem(r.Claim, r.ParticipantReference, r.MilestoneName, r.Overdue)
 	})}, nil
 }
 
@@ -521,9 +538,9 @@ func (s *Server) handleVerificationQueue(ctx context.Context, _ *struct{}) (*que
 		return nil, s.fail(ctx, err)
 	}
 	out := &queueOutput{}
-	out.Body.Items = []ClaimBody{}
+	out.Body.Items = []ClaimItem{}
 	for _, r := range rows {
-		out.Body.Items = append(out.Body.Items, claimBody(r.Claim, r.ParticipantReference, r.MilestoneName, r.Overdue))
+		out.Body.Items = append(out.Body.Items, claimItem(r.Claim, r.ParticipantReference, r.MilestoneName, r.Overdue))
 	}
 	if out.Body.Waiting, out.Body.Overdue, err = s.outcomes.QueueCounts(ctx, a); err != nil {
 		return nil, s.fail(ctx, err)

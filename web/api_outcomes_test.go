@@ -67,7 +67,7 @@ func TestOutcomesAPIFlow(t *testing.T) {
 
 	// The queue, then approval.
 	var q struct {
-		Items   []ClaimBody
+		Items   []ClaimItem
 		Waiting int64
 	}
 	o.get("/api/v1/verification-queue", o.verifier).json(t, &q)
@@ -138,7 +138,7 @@ func TestOutcomesAPIFlow(t *testing.T) {
 }
 
 type ClaimsList struct {
-	Items []ClaimBody `json:"items"`
+	Items []ClaimItem `json:"items"`
 }
 
 func TestRegisterImportAPI(t *testing.T) {

@@ -196,7 +196,7 @@ type allocationsOutput struct {
 }
 type reportInput struct {
 	ID     uuid.UUID `path:"id"`
-	Format string    `query:"format" enum:"json,csv," doc:"json (the default) or csv."`
+	Format string    `query:"format" enum:"json,csv," doc:"json (the default, also when empty) or csv."`
 }
 
 // reportOutput carries the report as JSON or CSV; the body is written as

@@ -2,12 +2,14 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -36,6 +38,7 @@ func checkedAgainstDocument(t *testing.T, h http.Handler) http.Handler {
 	if len(errs) > 0 {
 		t.Fatalf("no validator for the API document: %v", errs)
 	}
+	headers := declaredHeaders(t, rec.Body.Bytes())
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.URL.Path, "/api/v1/") {
 			h.ServeHTTP(w, r)
@@ -78,6 +81,11 @@ func checkedAgainstDocument(t *testing.T, h http.Handler) http.Handler {
 				problems = append(problems, "answer: "+describeMismatch(e.Message, e.Reason, e.SchemaValidationErrors))
 			}
 		}
+		for _, name := range ownHeaders {
+			if seen.Header().Get(name) != "" && !headers.declare(r.Method, r.URL.Path, seen.Code, name) {
+				problems = append(problems, "answer: header "+name+" is sent but not declared")
+			}
+		}
 		if seen.Code < 300 {
 			check.Body = io.NopCloser(bytes.NewReader(reqBody))
 			if ok, errs := v.ValidateHttpRequest(check); !ok {
@@ -93,6 +101,72 @@ func checkedAgainstDocument(t *testing.T, h http.Handler) http.Handler {
 }
 
 var statementPDF = regexp.MustCompile(`^/api/v1/statements/[^/]+\.pdf$`)
+
+// ownHeaders are the headers Tranche's API sets on purpose; the validator
+// checks the headers a document declares, not the ones an answer adds.
+var ownHeaders = []string{"X-Request-Id", "Idempotency-Replayed", "WWW-Authenticate", "Content-Disposition", "X-Content-SHA256"}
+
+// documentHeaders holds, per path template, method and status, the
+// response headers the document declares.
+type documentHeaders []headerRoute
+
+type headerRoute struct {
+	path     *regexp.Regexp
+	literal  int                                   // characters outside {…}: the most specific template wins
+	declared map[string]map[string]map[string]bool // method → status → header
+}
+
+func declaredHeaders(t *testing.T, raw []byte) documentHeaders {
+	t.Helper()
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Headers map[string]any
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("the API document: %v", err)
+	}
+	param := regexp.MustCompile(`\{[^}]+\}`)
+	var out documentHeaders
+	for path, ops := range doc.Paths {
+		literals := param.Split(path, -1)
+		for i, l := range literals {
+			literals[i] = regexp.QuoteMeta(l)
+		}
+		route := headerRoute{path: regexp.MustCompile("^" + strings.Join(literals, `[^/]+`) + "$"),
+			literal: len(param.ReplaceAllString(path, "")), declared: map[string]map[string]map[string]bool{}}
+		for method, op := range ops {
+			byStatus := map[string]map[string]bool{}
+			for status, resp := range op.Responses {
+				byStatus[status] = map[string]bool{}
+				for name := range resp.Headers {
+					byStatus[status][http.CanonicalHeaderKey(name)] = true
+				}
+			}
+			route.declared[strings.ToUpper(method)] = byStatus
+		}
+		out = append(out, route)
+	}
+	return out
+}
+
+// declare says whether the document declares header on the answer with
+// status to method on path (a path it does not have declares nothing and
+// is reported by the validator).
+func (d documentHeaders) declare(method, path string, status int, header string) bool {
+	best := -1
+	for i, e := range d {
+		if e.path.MatchString(path) && (best < 0 || e.literal > d[best].literal) {
+			best = i
+		}
+	}
+	if best < 0 || d[best].declared[method] == nil {
+		return true
+	}
+	return d[best].declared[method][strconv.Itoa(status)][http.CanonicalHeaderKey(header)]
+}
 
 // describeMismatch is one validation error in a line.
 func describeMismatch[S any](message, reason string, details []S) string {

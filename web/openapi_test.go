@@ -191,6 +191,43 @@ func TestOpenAPIDeclaresWhatTheAPIDoes(t *testing.T) {
 			t.Errorf("tag %q is used but not defined", tag)
 		}
 	}
+
+	// 8. A list's items have a schema of their own, without the fields only
+	// the detail carries; the detail requires them.
+	ref := func(v any) string {
+		s, _ := v.(string)
+		return strings.TrimPrefix(s, "#/components/schemas/")
+	}
+	for _, l := range []struct {
+		list, detail string
+		detailOnly   []string
+	}{
+		{"/api/v1/claims", "/api/v1/claims/{id}", []string{"evidence", "history"}},
+		{"/api/v1/trajectories", "/api/v1/trajectories/{id}", []string{"milestones"}},
+		{"/api/v1/contracts", "/api/v1/contracts/{id}", []string{"current_version", "versions"}},
+		{"/api/v1/payment-runs", "/api/v1/payment-runs/{id}", []string{"statements", "pdfs"}},
+		{"/api/v1/statements", "/api/v1/statements/{id}", []string{"lines"}},
+	} {
+		list := ref(at(paths, l.list, "get", "responses", "200", "content", "application/json", "schema", "$ref"))
+		item := ref(at(schemas, list, "properties", "items", "items", "$ref"))
+		detail := ref(at(paths, l.detail, "get", "responses", "200", "content", "application/json", "schema", "$ref"))
+		if item == "" || detail == "" || item == detail {
+			t.Errorf("GET %s lists %q, GET %s answers %q: want two schemas", l.list, item, l.detail, detail)
+			continue
+		}
+		required, _ := at(schemas, detail, "required").([]any)
+		for _, f := range l.detailOnly {
+			if at(schemas, item, "properties", f) != nil {
+				t.Errorf("%s (the items of GET %s) declares %s, which only the detail has", item, l.list, f)
+			}
+			if at(schemas, detail, "properties", f) == nil {
+				t.Errorf("%s (GET %s) lacks %s", detail, l.detail, f)
+			}
+			if f != "pdfs" && !slices.Contains(required, any(f)) {
+				t.Errorf("%s (GET %s) does not require %s, which every detail answer has", detail, l.detail, f)
+			}
+		}
+	}
 }
 
 // Every operation has a description that says who may call it, from the

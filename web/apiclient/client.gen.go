@@ -102,6 +102,90 @@ func (e ClaimBodyState) Valid() bool {
 	}
 }
 
+// Defines values for ClaimItemReasonCode.
+const (
+	ClaimItemReasonCodeDateIncorrect        ClaimItemReasonCode = "date_incorrect"
+	ClaimItemReasonCodeDuplicate            ClaimItemReasonCode = "duplicate"
+	ClaimItemReasonCodeInsufficientEvidence ClaimItemReasonCode = "insufficient_evidence"
+	ClaimItemReasonCodeNotAchieved          ClaimItemReasonCode = "not_achieved"
+	ClaimItemReasonCodeNotEligible          ClaimItemReasonCode = "not_eligible"
+	ClaimItemReasonCodeOther                ClaimItemReasonCode = "other"
+)
+
+// Valid indicates whether the value is a known member of the ClaimItemReasonCode enum.
+func (e ClaimItemReasonCode) Valid() bool {
+	switch e {
+	case ClaimItemReasonCodeDateIncorrect:
+		return true
+	case ClaimItemReasonCodeDuplicate:
+		return true
+	case ClaimItemReasonCodeInsufficientEvidence:
+		return true
+	case ClaimItemReasonCodeNotAchieved:
+		return true
+	case ClaimItemReasonCodeNotEligible:
+		return true
+	case ClaimItemReasonCodeOther:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ClaimItemSource.
+const (
+	ClaimItemSourceRegister ClaimItemSource = "register"
+	ClaimItemSourceVerifier ClaimItemSource = "verifier"
+)
+
+// Valid indicates whether the value is a known member of the ClaimItemSource enum.
+func (e ClaimItemSource) Valid() bool {
+	switch e {
+	case ClaimItemSourceRegister:
+		return true
+	case ClaimItemSourceVerifier:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ClaimItemState.
+const (
+	ClaimItemStateApproved               ClaimItemState = "approved"
+	ClaimItemStateAwaitingSecondApproval ClaimItemState = "awaiting_second_approval"
+	ClaimItemStateChangesRequested       ClaimItemState = "changes_requested"
+	ClaimItemStateObjected               ClaimItemState = "objected"
+	ClaimItemStatePaid                   ClaimItemState = "paid"
+	ClaimItemStateRejected               ClaimItemState = "rejected"
+	ClaimItemStateRevoked                ClaimItemState = "revoked"
+	ClaimItemStateSubmitted              ClaimItemState = "submitted"
+)
+
+// Valid indicates whether the value is a known member of the ClaimItemState enum.
+func (e ClaimItemState) Valid() bool {
+	switch e {
+	case ClaimItemStateApproved:
+		return true
+	case ClaimItemStateAwaitingSecondApproval:
+		return true
+	case ClaimItemStateChangesRequested:
+		return true
+	case ClaimItemStateObjected:
+		return true
+	case ClaimItemStatePaid:
+		return true
+	case ClaimItemStateRejected:
+		return true
+	case ClaimItemStateRevoked:
+		return true
+	case ClaimItemStateSubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ContractBodyStatus.
 const (
 	ContractBodyStatusActive    ContractBodyStatus = "active"
@@ -120,6 +204,30 @@ func (e ContractBodyStatus) Valid() bool {
 	case ContractBodyStatusEnded:
 		return true
 	case ContractBodyStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContractItemStatus.
+const (
+	ContractItemStatusActive    ContractItemStatus = "active"
+	ContractItemStatusDraft     ContractItemStatus = "draft"
+	ContractItemStatusEnded     ContractItemStatus = "ended"
+	ContractItemStatusSuspended ContractItemStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the ContractItemStatus enum.
+func (e ContractItemStatus) Valid() bool {
+	switch e {
+	case ContractItemStatusActive:
+		return true
+	case ContractItemStatusDraft:
+		return true
+	case ContractItemStatusEnded:
+		return true
+	case ContractItemStatusSuspended:
 		return true
 	default:
 		return false
@@ -399,6 +507,33 @@ func (e PaymentRunBodyState) Valid() bool {
 	case PaymentRunBodyStateExported:
 		return true
 	case PaymentRunBodyStatePaid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PaymentRunItemState.
+const (
+	PaymentRunItemStateApproved  PaymentRunItemState = "approved"
+	PaymentRunItemStateCancelled PaymentRunItemState = "cancelled"
+	PaymentRunItemStateDraft     PaymentRunItemState = "draft"
+	PaymentRunItemStateExported  PaymentRunItemState = "exported"
+	PaymentRunItemStatePaid      PaymentRunItemState = "paid"
+)
+
+// Valid indicates whether the value is a known member of the PaymentRunItemState enum.
+func (e PaymentRunItemState) Valid() bool {
+	switch e {
+	case PaymentRunItemStateApproved:
+		return true
+	case PaymentRunItemStateCancelled:
+		return true
+	case PaymentRunItemStateDraft:
+		return true
+	case PaymentRunItemStateExported:
+		return true
+	case PaymentRunItemStatePaid:
 		return true
 	default:
 		return false
@@ -876,6 +1011,33 @@ func (e TrajectoryBodyState) Valid() bool {
 	}
 }
 
+// Defines values for TrajectoryItemState.
+const (
+	TrajectoryItemStateActive     TrajectoryItemState = "active"
+	TrajectoryItemStateCompleted  TrajectoryItemState = "completed"
+	TrajectoryItemStateDeclined   TrajectoryItemState = "declined"
+	TrajectoryItemStateReferred   TrajectoryItemState = "referred"
+	TrajectoryItemStateTerminated TrajectoryItemState = "terminated"
+)
+
+// Valid indicates whether the value is a known member of the TrajectoryItemState enum.
+func (e TrajectoryItemState) Valid() bool {
+	switch e {
+	case TrajectoryItemStateActive:
+		return true
+	case TrajectoryItemStateCompleted:
+		return true
+	case TrajectoryItemStateDeclined:
+		return true
+	case TrajectoryItemStateReferred:
+		return true
+	case TrajectoryItemStateTerminated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TrajectoryMilestoneBodyOutcomeDomain.
 const (
 	TrajectoryMilestoneBodyOutcomeDomainIntake        TrajectoryMilestoneBodyOutcomeDomain = "intake"
@@ -1133,8 +1295,8 @@ type ClaimBody struct {
 
 	// DueOn The claim is answered by this date (working days).
 	DueOn                openapi_types.Date   `json:"due_on"`
-	Evidence             *[]EvidenceBody      `json:"evidence,omitempty"`
-	History              *[]HistoryEntry      `json:"history,omitempty"`
+	Evidence             []EvidenceBody       `json:"evidence"`
+	History              []HistoryEntry       `json:"history"`
 	Id                   openapi_types.UUID   `json:"id"`
 	MilestoneCode        string               `json:"milestone_code"`
 	MilestoneName        string               `json:"milestone_name"`
@@ -1161,12 +1323,47 @@ type ClaimBodySource string
 // ClaimBodyState defines model for ClaimBody.State.
 type ClaimBodyState string
 
+// ClaimItem defines model for ClaimItem.
+type ClaimItem struct {
+	AchievedOn   openapi_types.Date `json:"achieved_on"`
+	Amount       string             `json:"amount"`
+	DecidedAt    *time.Time         `json:"decided_at,omitempty"`
+	DecisionNote *string            `json:"decision_note,omitempty"`
+
+	// DueOn The claim is answered by this date (working days).
+	DueOn                openapi_types.Date   `json:"due_on"`
+	Id                   openapi_types.UUID   `json:"id"`
+	MilestoneCode        string               `json:"milestone_code"`
+	MilestoneName        string               `json:"milestone_name"`
+	Note                 *string              `json:"note,omitempty"`
+	ObjectedAt           *time.Time           `json:"objected_at,omitempty"`
+	ObjectionNote        *string              `json:"objection_note,omitempty"`
+	Overdue              bool                 `json:"overdue"`
+	ParticipantReference string               `json:"participant_reference"`
+	ProviderId           openapi_types.UUID   `json:"provider_id"`
+	ReasonCode           *ClaimItemReasonCode `json:"reason_code,omitempty"`
+	RevokedReason        *string              `json:"revoked_reason,omitempty"`
+	Source               ClaimItemSource      `json:"source"`
+	State                ClaimItemState       `json:"state"`
+	SubmittedAt          time.Time            `json:"submitted_at"`
+	TrajectoryId         openapi_types.UUID   `json:"trajectory_id"`
+}
+
+// ClaimItemReasonCode defines model for ClaimItem.ReasonCode.
+type ClaimItemReasonCode string
+
+// ClaimItemSource defines model for ClaimItem.Source.
+type ClaimItemSource string
+
+// ClaimItemState defines model for ClaimItem.State.
+type ClaimItemState string
+
 // ContractBody defines model for ContractBody.
 type ContractBody struct {
 	BudgetId       *openapi_types.UUID `json:"budget_id,omitempty"`
 	Capacity       int64               `json:"capacity"`
 	Ceiling        string              `json:"ceiling"`
-	CurrentVersion *VersionBody        `json:"current_version,omitempty"`
+	CurrentVersion VersionBody         `json:"current_version"`
 	Id             openapi_types.UUID  `json:"id"`
 	PeriodEnd      openapi_types.Date  `json:"period_end"`
 	PeriodStart    openapi_types.Date  `json:"period_start"`
@@ -1177,7 +1374,7 @@ type ContractBody struct {
 	Title          *string             `json:"title,omitempty"`
 	VatExempt      bool                `json:"vat_exempt"`
 	VatRate        *string             `json:"vat_rate,omitempty"`
-	Versions       *[]VersionBody      `json:"versions,omitempty"`
+	Versions       []VersionBody       `json:"versions"`
 }
 
 // ContractBodyStatus defines model for ContractBody.Status.
@@ -1207,6 +1404,26 @@ type ContractInputBody struct {
 	// VatRate Percent, required unless vat_exempt.
 	VatRate *string `json:"vat_rate,omitempty"`
 }
+
+// ContractItem defines model for ContractItem.
+type ContractItem struct {
+	BudgetId     *openapi_types.UUID `json:"budget_id,omitempty"`
+	Capacity     int64               `json:"capacity"`
+	Ceiling      string              `json:"ceiling"`
+	Id           openapi_types.UUID  `json:"id"`
+	PeriodEnd    openapi_types.Date  `json:"period_end"`
+	PeriodStart  openapi_types.Date  `json:"period_start"`
+	ProviderId   openapi_types.UUID  `json:"provider_id"`
+	ProviderName string              `json:"provider_name"`
+	Reference    string              `json:"reference"`
+	Status       ContractItemStatus  `json:"status"`
+	Title        *string             `json:"title,omitempty"`
+	VatExempt    bool                `json:"vat_exempt"`
+	VatRate      *string             `json:"vat_rate,omitempty"`
+}
+
+// ContractItemStatus defines model for ContractItem.Status.
+type ContractItemStatus string
 
 // ContractReasonInputBody defines model for ContractReasonInputBody.
 type ContractReasonInputBody struct {
@@ -1418,17 +1635,17 @@ type ListBodyBudgetBody struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
-// ListBodyClaimBody defines model for ListBodyClaimBody.
-type ListBodyClaimBody struct {
-	Items []ClaimBody `json:"items"`
+// ListBodyClaimItem defines model for ListBodyClaimItem.
+type ListBodyClaimItem struct {
+	Items []ClaimItem `json:"items"`
 
 	// NextCursor Pass as ?cursor= for the next page; absent on the last page.
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
-// ListBodyContractBody defines model for ListBodyContractBody.
-type ListBodyContractBody struct {
-	Items []ContractBody `json:"items"`
+// ListBodyContractItem defines model for ListBodyContractItem.
+type ListBodyContractItem struct {
+	Items []ContractItem `json:"items"`
 
 	// NextCursor Pass as ?cursor= for the next page; absent on the last page.
 	NextCursor *string `json:"next_cursor,omitempty"`
@@ -1450,9 +1667,9 @@ type ListBodyParticipantBody struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
-// ListBodyPaymentRunBody defines model for ListBodyPaymentRunBody.
-type ListBodyPaymentRunBody struct {
-	Items []PaymentRunBody `json:"items"`
+// ListBodyPaymentRunItem defines model for ListBodyPaymentRunItem.
+type ListBodyPaymentRunItem struct {
+	Items []PaymentRunItem `json:"items"`
 
 	// NextCursor Pass as ?cursor= for the next page; absent on the last page.
 	NextCursor *string `json:"next_cursor,omitempty"`
@@ -1466,17 +1683,17 @@ type ListBodyProviderBody struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
-// ListBodyStatementBody defines model for ListBodyStatementBody.
-type ListBodyStatementBody struct {
-	Items []StatementBody `json:"items"`
+// ListBodyStatementItem defines model for ListBodyStatementItem.
+type ListBodyStatementItem struct {
+	Items []StatementItem `json:"items"`
 
 	// NextCursor Pass as ?cursor= for the next page; absent on the last page.
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
-// ListBodyTrajectoryBody defines model for ListBodyTrajectoryBody.
-type ListBodyTrajectoryBody struct {
-	Items []TrajectoryBody `json:"items"`
+// ListBodyTrajectoryItem defines model for ListBodyTrajectoryItem.
+type ListBodyTrajectoryItem struct {
+	Items []TrajectoryItem `json:"items"`
 
 	// NextCursor Pass as ?cursor= for the next page; absent on the last page.
 	NextCursor *string `json:"next_cursor,omitempty"`
@@ -1590,7 +1807,7 @@ type PaymentRunBody struct {
 	PaidAt     *time.Time `json:"paid_at,omitempty"`
 	PaidBy     *string    `json:"paid_by,omitempty"`
 
-	// Pdfs How many statement PDFs are stored; they are made in the background after approval.
+	// Pdfs How many statement PDFs are stored; they are made in the background after approval. Absent for a draft or cancelled run.
 	Pdfs        *PDFProgressBody   `json:"pdfs,omitempty"`
 	PeriodEnd   openapi_types.Date `json:"period_end"`
 	PeriodStart openapi_types.Date `json:"period_start"`
@@ -1599,7 +1816,7 @@ type PaymentRunBody struct {
 	SepaUrl        *string             `json:"sepa_url,omitempty"`
 	State          PaymentRunBodyState `json:"state"`
 	StatementCount int64               `json:"statement_count"`
-	Statements     *[]StatementBody    `json:"statements,omitempty"`
+	Statements     []StatementBody     `json:"statements"`
 
 	// TotalTransfer What the SEPA file transfers: the sum of the statements' positive balances.
 	TotalTransfer string `json:"total_transfer"`
@@ -1607,6 +1824,38 @@ type PaymentRunBody struct {
 
 // PaymentRunBodyState defines model for PaymentRunBody.State.
 type PaymentRunBodyState string
+
+// PaymentRunItem defines model for PaymentRunItem.
+type PaymentRunItem struct {
+	ApprovedAt   *time.Time         `json:"approved_at,omitempty"`
+	ApprovedBy   *string            `json:"approved_by,omitempty"`
+	CancelReason *string            `json:"cancel_reason,omitempty"`
+	CancelledAt  *time.Time         `json:"cancelled_at,omitempty"`
+	CancelledBy  *string            `json:"cancelled_by,omitempty"`
+	CreatedAt    time.Time          `json:"created_at"`
+	CreatedBy    string             `json:"created_by"`
+	ExportedAt   *time.Time         `json:"exported_at,omitempty"`
+	ExportedBy   *string            `json:"exported_by,omitempty"`
+	Id           openapi_types.UUID `json:"id"`
+
+	// JournalUrl The journal CSV, once exported.
+	JournalUrl  *string            `json:"journal_url,omitempty"`
+	PaidAt      *time.Time         `json:"paid_at,omitempty"`
+	PaidBy      *string            `json:"paid_by,omitempty"`
+	PeriodEnd   openapi_types.Date `json:"period_end"`
+	PeriodStart openapi_types.Date `json:"period_start"`
+
+	// SepaUrl The SEPA credit-transfer file, once exported and when anything is transferred.
+	SepaUrl        *string             `json:"sepa_url,omitempty"`
+	State          PaymentRunItemState `json:"state"`
+	StatementCount int64               `json:"statement_count"`
+
+	// TotalTransfer What the SEPA file transfers: the sum of the statements' positive balances.
+	TotalTransfer string `json:"total_transfer"`
+}
+
+// PaymentRunItemState defines model for PaymentRunItem.State.
+type PaymentRunItemState string
 
 // Personal defines model for Personal.
 type Personal struct {
@@ -1675,7 +1924,7 @@ type ProviderBody struct {
 
 // QueueOutputBody defines model for QueueOutputBody.
 type QueueOutputBody struct {
-	Items   []ClaimBody `json:"items"`
+	Items   []ClaimItem `json:"items"`
 	Overdue int64       `json:"overdue"`
 	Waiting int64       `json:"waiting"`
 }
@@ -1756,7 +2005,48 @@ type StatementBody struct {
 	Id         openapi_types.UUID  `json:"id"`
 	IssuedOn   *openapi_types.Date `json:"issued_on,omitempty"`
 	LineCount  int64               `json:"line_count"`
-	Lines      *[]LineBody         `json:"lines,omitempty"`
+	Lines      []LineBody          `json:"lines"`
+
+	// Number Assigned at approval, gapless per year: 2005-0001.
+	Number       *string            `json:"number,omitempty"`
+	PdfUrl       string             `json:"pdf_url"`
+	Postcode     *string            `json:"postcode,omitempty"`
+	ProviderId   openapi_types.UUID `json:"provider_id"`
+	ProviderKvk  string             `json:"provider_kvk"`
+	ProviderName string             `json:"provider_name"`
+	RunId        openapi_types.UUID `json:"run_id"`
+
+	// Subtotal The lines excluding VAT (carried balances not included).
+	Subtotal string `json:"subtotal"`
+
+	// ToTransfer The positive part of the balance: what the SEPA file pays.
+	ToTransfer string `json:"to_transfer"`
+
+	// Total Subtotal + VAT: this run's own money.
+	Total    string `json:"total"`
+	VatTotal string `json:"vat_total"`
+}
+
+// StatementItem defines model for StatementItem.
+type StatementItem struct {
+	AddressLine1 *string `json:"address_line1,omitempty"`
+	AddressLine2 *string `json:"address_line2,omitempty"`
+
+	// Balance Total + carried in.
+	Balance string  `json:"balance"`
+	Bic     *string `json:"bic,omitempty"`
+
+	// CarriedIn Negative balances of earlier statements set off now (zero or negative).
+	CarriedIn string `json:"carried_in"`
+
+	// CarriedOut The negative part of the balance, carried into the provider's next run.
+	CarriedOut string              `json:"carried_out"`
+	City       *string             `json:"city,omitempty"`
+	Country    *string             `json:"country,omitempty"`
+	Iban       string              `json:"iban"`
+	Id         openapi_types.UUID  `json:"id"`
+	IssuedOn   *openapi_types.Date `json:"issued_on,omitempty"`
+	LineCount  int64               `json:"line_count"`
 
 	// Number Assigned at approval, gapless per year: 2005-0001.
 	Number       *string            `json:"number,omitempty"`
@@ -1780,25 +2070,46 @@ type StatementBody struct {
 
 // TrajectoryBody defines model for TrajectoryBody.
 type TrajectoryBody struct {
-	ContractId           openapi_types.UUID         `json:"contract_id"`
-	ContractVersionId    *openapi_types.UUID        `json:"contract_version_id,omitempty"`
-	EndDate              *openapi_types.Date        `json:"end_date,omitempty"`
-	EndReason            *string                    `json:"end_reason,omitempty"`
-	Id                   openapi_types.UUID         `json:"id"`
-	Milestones           *[]TrajectoryMilestoneBody `json:"milestones,omitempty"`
-	Note                 *string                    `json:"note,omitempty"`
-	ParticipantId        openapi_types.UUID         `json:"participant_id"`
-	ParticipantReference string                     `json:"participant_reference"`
-	Price                *string                    `json:"price,omitempty"`
-	ProductCode          string                     `json:"product_code"`
-	ProviderId           openapi_types.UUID         `json:"provider_id"`
-	ReferredAt           time.Time                  `json:"referred_at"`
-	StartDate            *openapi_types.Date        `json:"start_date,omitempty"`
-	State                TrajectoryBodyState        `json:"state"`
+	ContractId           openapi_types.UUID        `json:"contract_id"`
+	ContractVersionId    *openapi_types.UUID       `json:"contract_version_id,omitempty"`
+	EndDate              *openapi_types.Date       `json:"end_date,omitempty"`
+	EndReason            *string                   `json:"end_reason,omitempty"`
+	Id                   openapi_types.UUID        `json:"id"`
+	Milestones           []TrajectoryMilestoneBody `json:"milestones"`
+	Note                 *string                   `json:"note,omitempty"`
+	ParticipantId        openapi_types.UUID        `json:"participant_id"`
+	ParticipantReference string                    `json:"participant_reference"`
+	Price                *string                   `json:"price,omitempty"`
+	ProductCode          string                    `json:"product_code"`
+	ProviderId           openapi_types.UUID        `json:"provider_id"`
+	ReferredAt           time.Time                 `json:"referred_at"`
+	StartDate            *openapi_types.Date       `json:"start_date,omitempty"`
+	State                TrajectoryBodyState       `json:"state"`
 }
 
 // TrajectoryBodyState defines model for TrajectoryBody.State.
 type TrajectoryBodyState string
+
+// TrajectoryItem defines model for TrajectoryItem.
+type TrajectoryItem struct {
+	ContractId           openapi_types.UUID  `json:"contract_id"`
+	ContractVersionId    *openapi_types.UUID `json:"contract_version_id,omitempty"`
+	EndDate              *openapi_types.Date `json:"end_date,omitempty"`
+	EndReason            *string             `json:"end_reason,omitempty"`
+	Id                   openapi_types.UUID  `json:"id"`
+	Note                 *string             `json:"note,omitempty"`
+	ParticipantId        openapi_types.UUID  `json:"participant_id"`
+	ParticipantReference string              `json:"participant_reference"`
+	Price                *string             `json:"price,omitempty"`
+	ProductCode          string              `json:"product_code"`
+	ProviderId           openapi_types.UUID  `json:"provider_id"`
+	ReferredAt           time.Time           `json:"referred_at"`
+	StartDate            *openapi_types.Date `json:"start_date,omitempty"`
+	State                TrajectoryItemState `json:"state"`
+}
+
+// TrajectoryItemState defines model for TrajectoryItem.State.
+type TrajectoryItemState string
 
 // TrajectoryMilestoneBody defines model for TrajectoryMilestoneBody.
 type TrajectoryMilestoneBody struct {
@@ -1893,7 +2204,7 @@ type AllocateParams struct {
 
 // GetBudgetReportParams defines parameters for GetBudgetReport.
 type GetBudgetReportParams struct {
-	// Format json (the default) or csv.
+	// Format json (the default, also when empty) or csv.
 	Format *GetBudgetReportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 }
 
@@ -1986,8 +2297,10 @@ type ListContractsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// ProviderId Only this provider's contracts.
-	ProviderId *string                    `form:"provider_id,omitempty" json:"provider_id,omitempty"`
-	Status     *ListContractsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	ProviderId *string `form:"provider_id,omitempty" json:"provider_id,omitempty"`
+
+	// Status One status; empty or absent for every status.
+	Status *ListContractsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // ListContractsParamsStatus defines parameters for ListContracts.
@@ -2040,7 +2353,7 @@ type CreateFundingStreamParams struct {
 
 // GetFundingStreamReportParams defines parameters for GetFundingStreamReport.
 type GetFundingStreamReportParams struct {
-	// Format json (the default) or csv.
+	// Format json (the default, also when empty) or csv.
 	Format *GetFundingStreamReportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 }
 
@@ -2161,7 +2474,9 @@ type ListTrajectoriesParams struct {
 	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Cursor The next_cursor of the previous page.
-	Cursor        *string                      `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// State One state; empty or absent for every state.
 	State         *ListTrajectoriesParamsState `form:"state,omitempty" json:"state,omitempty"`
 	ParticipantId *string                      `form:"participant_id,omitempty" json:"participant_id,omitempty"`
 	ContractId    *string                      `form:"contract_id,omitempty" json:"contract_id,omitempty"`
@@ -9620,7 +9935,7 @@ type ListClaimsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ListBodyClaimBody
+	JSON200 *ListBodyClaimItem
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -9658,7 +9973,7 @@ type ListClaimsResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListClaimsResponse) GetJSON200() *ListBodyClaimBody {
+func (r ListClaimsResponse) GetJSON200() *ListBodyClaimItem {
 	return r.JSON200
 }
 
@@ -11429,7 +11744,7 @@ type ListContractsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ListBodyContractBody
+	JSON200 *ListBodyContractItem
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -11467,7 +11782,7 @@ type ListContractsResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListContractsResponse) GetJSON200() *ListBodyContractBody {
+func (r ListContractsResponse) GetJSON200() *ListBodyContractItem {
 	return r.JSON200
 }
 
@@ -14049,7 +14364,7 @@ type ListPaymentRunsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ListBodyPaymentRunBody
+	JSON200 *ListBodyPaymentRunItem
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -14087,7 +14402,7 @@ type ListPaymentRunsResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListPaymentRunsResponse) GetJSON200() *ListBodyPaymentRunBody {
+func (r ListPaymentRunsResponse) GetJSON200() *ListBodyPaymentRunItem {
 	return r.JSON200
 }
 
@@ -14587,7 +14902,7 @@ type ApprovePaymentRunResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *PaymentRunBody
+	JSON200 *PaymentRunItem
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -14633,7 +14948,7 @@ type ApprovePaymentRunResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ApprovePaymentRunResponse) GetJSON200() *PaymentRunBody {
+func (r ApprovePaymentRunResponse) GetJSON200() *PaymentRunItem {
 	return r.JSON200
 }
 
@@ -14777,7 +15092,7 @@ type CancelPaymentRunResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *PaymentRunBody
+	JSON200 *PaymentRunItem
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -14823,7 +15138,7 @@ type CancelPaymentRunResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CancelPaymentRunResponse) GetJSON200() *PaymentRunBody {
+func (r CancelPaymentRunResponse) GetJSON200() *PaymentRunItem {
 	return r.JSON200
 }
 
@@ -14967,7 +15282,7 @@ type ConfirmPaymentRunResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *PaymentRunBody
+	JSON200 *PaymentRunItem
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -15013,7 +15328,7 @@ type ConfirmPaymentRunResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ConfirmPaymentRunResponse) GetJSON200() *PaymentRunBody {
+func (r ConfirmPaymentRunResponse) GetJSON200() *PaymentRunItem {
 	return r.JSON200
 }
 
@@ -15157,7 +15472,7 @@ type ExportPaymentRunResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *PaymentRunBody
+	JSON200 *PaymentRunItem
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -15203,7 +15518,7 @@ type ExportPaymentRunResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ExportPaymentRunResponse) GetJSON200() *PaymentRunBody {
+func (r ExportPaymentRunResponse) GetJSON200() *PaymentRunItem {
 	return r.JSON200
 }
 
@@ -15650,7 +15965,7 @@ type ListPaymentRunStatementsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ListBodyStatementBody
+	JSON200 *ListBodyStatementItem
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -15688,7 +16003,7 @@ type ListPaymentRunStatementsResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListPaymentRunStatementsResponse) GetJSON200() *ListBodyStatementBody {
+func (r ListPaymentRunStatementsResponse) GetJSON200() *ListBodyStatementItem {
 	return r.JSON200
 }
 
@@ -16513,7 +16828,7 @@ type ListStatementsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ListBodyStatementBody
+	JSON200 *ListBodyStatementItem
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -16551,7 +16866,7 @@ type ListStatementsResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListStatementsResponse) GetJSON200() *ListBodyStatementBody {
+func (r ListStatementsResponse) GetJSON200() *ListBodyStatementItem {
 	return r.JSON200
 }
 
@@ -16977,7 +17292,7 @@ type ListTrajectoriesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ListBodyTrajectoryBody
+	JSON200 *ListBodyTrajectoryItem
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -17015,7 +17330,7 @@ type ListTrajectoriesResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListTrajectoriesResponse) GetJSON200() *ListBodyTrajectoryBody {
+func (r ListTrajectoriesResponse) GetJSON200() *ListBodyTrajectoryItem {
 	return r.JSON200
 }
 
@@ -21094,7 +21409,7 @@ func ParseListClaimsResponse(rsp *http.Response) (*ListClaimsResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ListBodyClaimBody
+		var dest ListBodyClaimItem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -23215,7 +23530,7 @@ func ParseListContractsResponse(rsp *http.Response) (*ListContractsResponse, err
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ListBodyContractBody
+		var dest ListBodyContractItem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -26249,7 +26564,7 @@ func ParseListPaymentRunsResponse(rsp *http.Response) (*ListPaymentRunsResponse,
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ListBodyPaymentRunBody
+		var dest ListBodyPaymentRunItem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -26860,7 +27175,7 @@ func ParseApprovePaymentRunResponse(rsp *http.Response) (*ApprovePaymentRunRespo
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest PaymentRunBody
+		var dest PaymentRunItem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -27083,7 +27398,7 @@ func ParseCancelPaymentRunResponse(rsp *http.Response) (*CancelPaymentRunRespons
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest PaymentRunBody
+		var dest PaymentRunItem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -27306,7 +27621,7 @@ func ParseConfirmPaymentRunResponse(rsp *http.Response) (*ConfirmPaymentRunRespo
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest PaymentRunBody
+		var dest PaymentRunItem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -27529,7 +27844,7 @@ func ParseExportPaymentRunResponse(rsp *http.Response) (*ExportPaymentRunRespons
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest PaymentRunBody
+		var dest PaymentRunItem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -28144,7 +28459,7 @@ func ParseListPaymentRunStatementsResponse(rsp *http.Response) (*ListPaymentRunS
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ListBodyStatementBody
+		var dest ListBodyStatementItem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -29136,7 +29451,7 @@ func ParseListStatementsResponse(rsp *http.Response) (*ListStatementsResponse, e
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ListBodyStatementBody
+		var dest ListBodyStatementItem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -29672,7 +29987,7 @@ func ParseListTrajectoriesResponse(rsp *http.Response) (*ListTrajectoriesRespons
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ListBodyTrajectoryBody
+		var dest ListBodyTrajectoryItem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
