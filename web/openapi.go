@@ -148,7 +148,9 @@ func completeDocument(oapi *huma.OpenAPI) {
 				switch {
 				case status == "401":
 					r.Headers["WWW-Authenticate"] = authenticateHeader
-				case method == http.MethodPost && strings.HasPrefix(status, "2"):
+				case method == http.MethodPost && status < "5":
+					// Every answer below 500 to a known user is stored
+					// under its key and replayed, refusals included.
 					r.Headers["Idempotency-Replayed"] = replayedHeader
 				}
 				if n, err := strconv.Atoi(status); err == nil && n >= 400 && r.Description == http.StatusText(n) {

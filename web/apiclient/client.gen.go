@@ -9028,7 +9028,8 @@ type CreateBudgetResponse201Headers struct {
 
 // CreateBudgetResponse400Headers the declared response headers of an HTTP 400 response for CreateBudget
 type CreateBudgetResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateBudgetResponse401Headers the declared response headers of an HTTP 401 response for CreateBudget
@@ -9039,32 +9040,38 @@ type CreateBudgetResponse401Headers struct {
 
 // CreateBudgetResponse403Headers the declared response headers of an HTTP 403 response for CreateBudget
 type CreateBudgetResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateBudgetResponse404Headers the declared response headers of an HTTP 404 response for CreateBudget
 type CreateBudgetResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateBudgetResponse409Headers the declared response headers of an HTTP 409 response for CreateBudget
 type CreateBudgetResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateBudgetResponse413Headers the declared response headers of an HTTP 413 response for CreateBudget
 type CreateBudgetResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateBudgetResponse422Headers the declared response headers of an HTTP 422 response for CreateBudget
 type CreateBudgetResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateBudgetResponse429Headers the declared response headers of an HTTP 429 response for CreateBudget
 type CreateBudgetResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateBudgetResponse500Headers the declared response headers of an HTTP 500 response for CreateBudget
@@ -9540,7 +9547,8 @@ type AllocateResponse201Headers struct {
 
 // AllocateResponse400Headers the declared response headers of an HTTP 400 response for Allocate
 type AllocateResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // AllocateResponse401Headers the declared response headers of an HTTP 401 response for Allocate
@@ -9551,32 +9559,38 @@ type AllocateResponse401Headers struct {
 
 // AllocateResponse403Headers the declared response headers of an HTTP 403 response for Allocate
 type AllocateResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // AllocateResponse404Headers the declared response headers of an HTTP 404 response for Allocate
 type AllocateResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // AllocateResponse409Headers the declared response headers of an HTTP 409 response for Allocate
 type AllocateResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // AllocateResponse413Headers the declared response headers of an HTTP 413 response for Allocate
 type AllocateResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // AllocateResponse422Headers the declared response headers of an HTTP 422 response for Allocate
 type AllocateResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // AllocateResponse429Headers the declared response headers of an HTTP 429 response for Allocate
 type AllocateResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // AllocateResponse500Headers the declared response headers of an HTTP 500 response for Allocate
@@ -10054,7 +10068,8 @@ type SubmitClaimResponse201Headers struct {
 
 // SubmitClaimResponse400Headers the declared response headers of an HTTP 400 response for SubmitClaim
 type SubmitClaimResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // SubmitClaimResponse401Headers the declared response headers of an HTTP 401 response for SubmitClaim
@@ -10065,32 +10080,38 @@ type SubmitClaimResponse401Headers struct {
 
 // SubmitClaimResponse403Headers the declared response headers of an HTTP 403 response for SubmitClaim
 type SubmitClaimResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // SubmitClaimResponse404Headers the declared response headers of an HTTP 404 response for SubmitClaim
 type SubmitClaimResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // SubmitClaimResponse409Headers the declared response headers of an HTTP 409 response for SubmitClaim
 type SubmitClaimResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // SubmitClaimResponse413Headers the declared response headers of an HTTP 413 response for SubmitClaim
 type SubmitClaimResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // SubmitClaimResponse422Headers the declared response headers of an HTTP 422 response for SubmitClaim
 type SubmitClaimResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // SubmitClaimResponse429Headers the declared response headers of an HTTP 429 response for SubmitClaim
 type SubmitClaimResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // SubmitClaimResponse500Headers the declared response headers of an HTTP 500 response for SubmitClaim
@@ -10405,7 +10426,8 @@ type ApproveClaimResponse200Headers struct {
 
 // ApproveClaimResponse400Headers the declared response headers of an HTTP 400 response for ApproveClaim
 type ApproveClaimResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ApproveClaimResponse401Headers the declared response headers of an HTTP 401 response for ApproveClaim
@@ -10416,32 +10438,38 @@ type ApproveClaimResponse401Headers struct {
 
 // ApproveClaimResponse403Headers the declared response headers of an HTTP 403 response for ApproveClaim
 type ApproveClaimResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ApproveClaimResponse404Headers the declared response headers of an HTTP 404 response for ApproveClaim
 type ApproveClaimResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ApproveClaimResponse409Headers the declared response headers of an HTTP 409 response for ApproveClaim
 type ApproveClaimResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ApproveClaimResponse413Headers the declared response headers of an HTTP 413 response for ApproveClaim
 type ApproveClaimResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ApproveClaimResponse422Headers the declared response headers of an HTTP 422 response for ApproveClaim
 type ApproveClaimResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ApproveClaimResponse429Headers the declared response headers of an HTTP 429 response for ApproveClaim
 type ApproveClaimResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ApproveClaimResponse500Headers the declared response headers of an HTTP 500 response for ApproveClaim
@@ -10752,7 +10780,8 @@ type ObjectClaimResponse200Headers struct {
 
 // ObjectClaimResponse400Headers the declared response headers of an HTTP 400 response for ObjectClaim
 type ObjectClaimResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ObjectClaimResponse401Headers the declared response headers of an HTTP 401 response for ObjectClaim
@@ -10763,32 +10792,38 @@ type ObjectClaimResponse401Headers struct {
 
 // ObjectClaimResponse403Headers the declared response headers of an HTTP 403 response for ObjectClaim
 type ObjectClaimResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ObjectClaimResponse404Headers the declared response headers of an HTTP 404 response for ObjectClaim
 type ObjectClaimResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ObjectClaimResponse409Headers the declared response headers of an HTTP 409 response for ObjectClaim
 type ObjectClaimResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ObjectClaimResponse413Headers the declared response headers of an HTTP 413 response for ObjectClaim
 type ObjectClaimResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ObjectClaimResponse422Headers the declared response headers of an HTTP 422 response for ObjectClaim
 type ObjectClaimResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ObjectClaimResponse429Headers the declared response headers of an HTTP 429 response for ObjectClaim
 type ObjectClaimResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ObjectClaimResponse500Headers the declared response headers of an HTTP 500 response for ObjectClaim
@@ -10942,7 +10977,8 @@ type RejectClaimResponse200Headers struct {
 
 // RejectClaimResponse400Headers the declared response headers of an HTTP 400 response for RejectClaim
 type RejectClaimResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RejectClaimResponse401Headers the declared response headers of an HTTP 401 response for RejectClaim
@@ -10953,32 +10989,38 @@ type RejectClaimResponse401Headers struct {
 
 // RejectClaimResponse403Headers the declared response headers of an HTTP 403 response for RejectClaim
 type RejectClaimResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RejectClaimResponse404Headers the declared response headers of an HTTP 404 response for RejectClaim
 type RejectClaimResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RejectClaimResponse409Headers the declared response headers of an HTTP 409 response for RejectClaim
 type RejectClaimResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RejectClaimResponse413Headers the declared response headers of an HTTP 413 response for RejectClaim
 type RejectClaimResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RejectClaimResponse422Headers the declared response headers of an HTTP 422 response for RejectClaim
 type RejectClaimResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RejectClaimResponse429Headers the declared response headers of an HTTP 429 response for RejectClaim
 type RejectClaimResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RejectClaimResponse500Headers the declared response headers of an HTTP 500 response for RejectClaim
@@ -11132,7 +11174,8 @@ type RequestChangesClaimResponse200Headers struct {
 
 // RequestChangesClaimResponse400Headers the declared response headers of an HTTP 400 response for RequestChangesClaim
 type RequestChangesClaimResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RequestChangesClaimResponse401Headers the declared response headers of an HTTP 401 response for RequestChangesClaim
@@ -11143,32 +11186,38 @@ type RequestChangesClaimResponse401Headers struct {
 
 // RequestChangesClaimResponse403Headers the declared response headers of an HTTP 403 response for RequestChangesClaim
 type RequestChangesClaimResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RequestChangesClaimResponse404Headers the declared response headers of an HTTP 404 response for RequestChangesClaim
 type RequestChangesClaimResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RequestChangesClaimResponse409Headers the declared response headers of an HTTP 409 response for RequestChangesClaim
 type RequestChangesClaimResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RequestChangesClaimResponse413Headers the declared response headers of an HTTP 413 response for RequestChangesClaim
 type RequestChangesClaimResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RequestChangesClaimResponse422Headers the declared response headers of an HTTP 422 response for RequestChangesClaim
 type RequestChangesClaimResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RequestChangesClaimResponse429Headers the declared response headers of an HTTP 429 response for RequestChangesClaim
 type RequestChangesClaimResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RequestChangesClaimResponse500Headers the declared response headers of an HTTP 500 response for RequestChangesClaim
@@ -11322,7 +11371,8 @@ type ResubmitClaimResponse200Headers struct {
 
 // ResubmitClaimResponse400Headers the declared response headers of an HTTP 400 response for ResubmitClaim
 type ResubmitClaimResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ResubmitClaimResponse401Headers the declared response headers of an HTTP 401 response for ResubmitClaim
@@ -11333,32 +11383,38 @@ type ResubmitClaimResponse401Headers struct {
 
 // ResubmitClaimResponse403Headers the declared response headers of an HTTP 403 response for ResubmitClaim
 type ResubmitClaimResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ResubmitClaimResponse404Headers the declared response headers of an HTTP 404 response for ResubmitClaim
 type ResubmitClaimResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ResubmitClaimResponse409Headers the declared response headers of an HTTP 409 response for ResubmitClaim
 type ResubmitClaimResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ResubmitClaimResponse413Headers the declared response headers of an HTTP 413 response for ResubmitClaim
 type ResubmitClaimResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ResubmitClaimResponse422Headers the declared response headers of an HTTP 422 response for ResubmitClaim
 type ResubmitClaimResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ResubmitClaimResponse429Headers the declared response headers of an HTTP 429 response for ResubmitClaim
 type ResubmitClaimResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ResubmitClaimResponse500Headers the declared response headers of an HTTP 500 response for ResubmitClaim
@@ -11512,7 +11568,8 @@ type RevokeClaimResponse200Headers struct {
 
 // RevokeClaimResponse400Headers the declared response headers of an HTTP 400 response for RevokeClaim
 type RevokeClaimResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RevokeClaimResponse401Headers the declared response headers of an HTTP 401 response for RevokeClaim
@@ -11523,32 +11580,38 @@ type RevokeClaimResponse401Headers struct {
 
 // RevokeClaimResponse403Headers the declared response headers of an HTTP 403 response for RevokeClaim
 type RevokeClaimResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RevokeClaimResponse404Headers the declared response headers of an HTTP 404 response for RevokeClaim
 type RevokeClaimResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RevokeClaimResponse409Headers the declared response headers of an HTTP 409 response for RevokeClaim
 type RevokeClaimResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RevokeClaimResponse413Headers the declared response headers of an HTTP 413 response for RevokeClaim
 type RevokeClaimResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RevokeClaimResponse422Headers the declared response headers of an HTTP 422 response for RevokeClaim
 type RevokeClaimResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RevokeClaimResponse429Headers the declared response headers of an HTTP 429 response for RevokeClaim
 type RevokeClaimResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // RevokeClaimResponse500Headers the declared response headers of an HTTP 500 response for RevokeClaim
@@ -11863,7 +11926,8 @@ type CreateContractResponse201Headers struct {
 
 // CreateContractResponse400Headers the declared response headers of an HTTP 400 response for CreateContract
 type CreateContractResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateContractResponse401Headers the declared response headers of an HTTP 401 response for CreateContract
@@ -11874,32 +11938,38 @@ type CreateContractResponse401Headers struct {
 
 // CreateContractResponse403Headers the declared response headers of an HTTP 403 response for CreateContract
 type CreateContractResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateContractResponse404Headers the declared response headers of an HTTP 404 response for CreateContract
 type CreateContractResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateContractResponse409Headers the declared response headers of an HTTP 409 response for CreateContract
 type CreateContractResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateContractResponse413Headers the declared response headers of an HTTP 413 response for CreateContract
 type CreateContractResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateContractResponse422Headers the declared response headers of an HTTP 422 response for CreateContract
 type CreateContractResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateContractResponse429Headers the declared response headers of an HTTP 429 response for CreateContract
 type CreateContractResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateContractResponse500Headers the declared response headers of an HTTP 500 response for CreateContract
@@ -12214,7 +12284,8 @@ type ActivateContractResponse200Headers struct {
 
 // ActivateContractResponse400Headers the declared response headers of an HTTP 400 response for ActivateContract
 type ActivateContractResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ActivateContractResponse401Headers the declared response headers of an HTTP 401 response for ActivateContract
@@ -12225,32 +12296,38 @@ type ActivateContractResponse401Headers struct {
 
 // ActivateContractResponse403Headers the declared response headers of an HTTP 403 response for ActivateContract
 type ActivateContractResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ActivateContractResponse404Headers the declared response headers of an HTTP 404 response for ActivateContract
 type ActivateContractResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ActivateContractResponse409Headers the declared response headers of an HTTP 409 response for ActivateContract
 type ActivateContractResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ActivateContractResponse413Headers the declared response headers of an HTTP 413 response for ActivateContract
 type ActivateContractResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ActivateContractResponse422Headers the declared response headers of an HTTP 422 response for ActivateContract
 type ActivateContractResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ActivateContractResponse429Headers the declared response headers of an HTTP 429 response for ActivateContract
 type ActivateContractResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ActivateContractResponse500Headers the declared response headers of an HTTP 500 response for ActivateContract
@@ -12404,7 +12481,8 @@ type AmendContractResponse200Headers struct {
 
 // AmendContractResponse400Headers the declared response headers of an HTTP 400 response for AmendContract
 type AmendContractResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // AmendContractResponse401Headers the declared response headers of an HTTP 401 response for AmendContract
@@ -12415,32 +12493,38 @@ type AmendContractResponse401Headers struct {
 
 // AmendContractResponse403Headers the declared response headers of an HTTP 403 response for AmendContract
 type AmendContractResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // AmendContractResponse404Headers the declared response headers of an HTTP 404 response for AmendContract
 type AmendContractResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // AmendContractResponse409Headers the declared response headers of an HTTP 409 response for AmendContract
 type AmendContractResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // AmendContractResponse413Headers the declared response headers of an HTTP 413 response for AmendContract
 type AmendContractResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // AmendContractResponse422Headers the declared response headers of an HTTP 422 response for AmendContract
 type AmendContractResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // AmendContractResponse429Headers the declared response headers of an HTTP 429 response for AmendContract
 type AmendContractResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // AmendContractResponse500Headers the declared response headers of an HTTP 500 response for AmendContract
@@ -12594,7 +12678,8 @@ type EndContractResponse200Headers struct {
 
 // EndContractResponse400Headers the declared response headers of an HTTP 400 response for EndContract
 type EndContractResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // EndContractResponse401Headers the declared response headers of an HTTP 401 response for EndContract
@@ -12605,32 +12690,38 @@ type EndContractResponse401Headers struct {
 
 // EndContractResponse403Headers the declared response headers of an HTTP 403 response for EndContract
 type EndContractResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // EndContractResponse404Headers the declared response headers of an HTTP 404 response for EndContract
 type EndContractResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // EndContractResponse409Headers the declared response headers of an HTTP 409 response for EndContract
 type EndContractResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // EndContractResponse413Headers the declared response headers of an HTTP 413 response for EndContract
 type EndContractResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // EndContractResponse422Headers the declared response headers of an HTTP 422 response for EndContract
 type EndContractResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // EndContractResponse429Headers the declared response headers of an HTTP 429 response for EndContract
 type EndContractResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // EndContractResponse500Headers the declared response headers of an HTTP 500 response for EndContract
@@ -12784,7 +12875,8 @@ type SuspendContractResponse200Headers struct {
 
 // SuspendContractResponse400Headers the declared response headers of an HTTP 400 response for SuspendContract
 type SuspendContractResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // SuspendContractResponse401Headers the declared response headers of an HTTP 401 response for SuspendContract
@@ -12795,32 +12887,38 @@ type SuspendContractResponse401Headers struct {
 
 // SuspendContractResponse403Headers the declared response headers of an HTTP 403 response for SuspendContract
 type SuspendContractResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // SuspendContractResponse404Headers the declared response headers of an HTTP 404 response for SuspendContract
 type SuspendContractResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // SuspendContractResponse409Headers the declared response headers of an HTTP 409 response for SuspendContract
 type SuspendContractResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // SuspendContractResponse413Headers the declared response headers of an HTTP 413 response for SuspendContract
 type SuspendContractResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // SuspendContractResponse422Headers the declared response headers of an HTTP 422 response for SuspendContract
 type SuspendContractResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // SuspendContractResponse429Headers the declared response headers of an HTTP 429 response for SuspendContract
 type SuspendContractResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // SuspendContractResponse500Headers the declared response headers of an HTTP 500 response for SuspendContract
@@ -13135,7 +13233,8 @@ type CreateFundingStreamResponse201Headers struct {
 
 // CreateFundingStreamResponse400Headers the declared response headers of an HTTP 400 response for CreateFundingStream
 type CreateFundingStreamResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateFundingStreamResponse401Headers the declared response headers of an HTTP 401 response for CreateFundingStream
@@ -13146,32 +13245,38 @@ type CreateFundingStreamResponse401Headers struct {
 
 // CreateFundingStreamResponse403Headers the declared response headers of an HTTP 403 response for CreateFundingStream
 type CreateFundingStreamResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateFundingStreamResponse404Headers the declared response headers of an HTTP 404 response for CreateFundingStream
 type CreateFundingStreamResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateFundingStreamResponse409Headers the declared response headers of an HTTP 409 response for CreateFundingStream
 type CreateFundingStreamResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateFundingStreamResponse413Headers the declared response headers of an HTTP 413 response for CreateFundingStream
 type CreateFundingStreamResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateFundingStreamResponse422Headers the declared response headers of an HTTP 422 response for CreateFundingStream
 type CreateFundingStreamResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateFundingStreamResponse429Headers the declared response headers of an HTTP 429 response for CreateFundingStream
 type CreateFundingStreamResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateFundingStreamResponse500Headers the declared response headers of an HTTP 500 response for CreateFundingStream
@@ -13971,7 +14076,8 @@ type CreateParticipantResponse201Headers struct {
 
 // CreateParticipantResponse400Headers the declared response headers of an HTTP 400 response for CreateParticipant
 type CreateParticipantResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateParticipantResponse401Headers the declared response headers of an HTTP 401 response for CreateParticipant
@@ -13982,32 +14088,38 @@ type CreateParticipantResponse401Headers struct {
 
 // CreateParticipantResponse403Headers the declared response headers of an HTTP 403 response for CreateParticipant
 type CreateParticipantResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateParticipantResponse404Headers the declared response headers of an HTTP 404 response for CreateParticipant
 type CreateParticipantResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateParticipantResponse409Headers the declared response headers of an HTTP 409 response for CreateParticipant
 type CreateParticipantResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateParticipantResponse413Headers the declared response headers of an HTTP 413 response for CreateParticipant
 type CreateParticipantResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateParticipantResponse422Headers the declared response headers of an HTTP 422 response for CreateParticipant
 type CreateParticipantResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateParticipantResponse429Headers the declared response headers of an HTTP 429 response for CreateParticipant
 type CreateParticipantResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateParticipantResponse500Headers the declared response headers of an HTTP 500 response for CreateParticipant
@@ -14489,7 +14601,8 @@ type CreatePaymentRunResponse201Headers struct {
 
 // CreatePaymentRunResponse400Headers the declared response headers of an HTTP 400 response for CreatePaymentRun
 type CreatePaymentRunResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreatePaymentRunResponse401Headers the declared response headers of an HTTP 401 response for CreatePaymentRun
@@ -14500,32 +14613,38 @@ type CreatePaymentRunResponse401Headers struct {
 
 // CreatePaymentRunResponse403Headers the declared response headers of an HTTP 403 response for CreatePaymentRun
 type CreatePaymentRunResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreatePaymentRunResponse404Headers the declared response headers of an HTTP 404 response for CreatePaymentRun
 type CreatePaymentRunResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreatePaymentRunResponse409Headers the declared response headers of an HTTP 409 response for CreatePaymentRun
 type CreatePaymentRunResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreatePaymentRunResponse413Headers the declared response headers of an HTTP 413 response for CreatePaymentRun
 type CreatePaymentRunResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreatePaymentRunResponse422Headers the declared response headers of an HTTP 422 response for CreatePaymentRun
 type CreatePaymentRunResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreatePaymentRunResponse429Headers the declared response headers of an HTTP 429 response for CreatePaymentRun
 type CreatePaymentRunResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreatePaymentRunResponse500Headers the declared response headers of an HTTP 500 response for CreatePaymentRun
@@ -14849,7 +14968,8 @@ type ApprovePaymentRunResponse200Headers struct {
 
 // ApprovePaymentRunResponse400Headers the declared response headers of an HTTP 400 response for ApprovePaymentRun
 type ApprovePaymentRunResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ApprovePaymentRunResponse401Headers the declared response headers of an HTTP 401 response for ApprovePaymentRun
@@ -14860,32 +14980,38 @@ type ApprovePaymentRunResponse401Headers struct {
 
 // ApprovePaymentRunResponse403Headers the declared response headers of an HTTP 403 response for ApprovePaymentRun
 type ApprovePaymentRunResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ApprovePaymentRunResponse404Headers the declared response headers of an HTTP 404 response for ApprovePaymentRun
 type ApprovePaymentRunResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ApprovePaymentRunResponse409Headers the declared response headers of an HTTP 409 response for ApprovePaymentRun
 type ApprovePaymentRunResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ApprovePaymentRunResponse413Headers the declared response headers of an HTTP 413 response for ApprovePaymentRun
 type ApprovePaymentRunResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ApprovePaymentRunResponse422Headers the declared response headers of an HTTP 422 response for ApprovePaymentRun
 type ApprovePaymentRunResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ApprovePaymentRunResponse429Headers the declared response headers of an HTTP 429 response for ApprovePaymentRun
 type ApprovePaymentRunResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ApprovePaymentRunResponse500Headers the declared response headers of an HTTP 500 response for ApprovePaymentRun
@@ -15039,7 +15165,8 @@ type CancelPaymentRunResponse200Headers struct {
 
 // CancelPaymentRunResponse400Headers the declared response headers of an HTTP 400 response for CancelPaymentRun
 type CancelPaymentRunResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CancelPaymentRunResponse401Headers the declared response headers of an HTTP 401 response for CancelPaymentRun
@@ -15050,32 +15177,38 @@ type CancelPaymentRunResponse401Headers struct {
 
 // CancelPaymentRunResponse403Headers the declared response headers of an HTTP 403 response for CancelPaymentRun
 type CancelPaymentRunResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CancelPaymentRunResponse404Headers the declared response headers of an HTTP 404 response for CancelPaymentRun
 type CancelPaymentRunResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CancelPaymentRunResponse409Headers the declared response headers of an HTTP 409 response for CancelPaymentRun
 type CancelPaymentRunResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CancelPaymentRunResponse413Headers the declared response headers of an HTTP 413 response for CancelPaymentRun
 type CancelPaymentRunResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CancelPaymentRunResponse422Headers the declared response headers of an HTTP 422 response for CancelPaymentRun
 type CancelPaymentRunResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CancelPaymentRunResponse429Headers the declared response headers of an HTTP 429 response for CancelPaymentRun
 type CancelPaymentRunResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CancelPaymentRunResponse500Headers the declared response headers of an HTTP 500 response for CancelPaymentRun
@@ -15229,7 +15362,8 @@ type ConfirmPaymentRunResponse200Headers struct {
 
 // ConfirmPaymentRunResponse400Headers the declared response headers of an HTTP 400 response for ConfirmPaymentRun
 type ConfirmPaymentRunResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ConfirmPaymentRunResponse401Headers the declared response headers of an HTTP 401 response for ConfirmPaymentRun
@@ -15240,32 +15374,38 @@ type ConfirmPaymentRunResponse401Headers struct {
 
 // ConfirmPaymentRunResponse403Headers the declared response headers of an HTTP 403 response for ConfirmPaymentRun
 type ConfirmPaymentRunResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ConfirmPaymentRunResponse404Headers the declared response headers of an HTTP 404 response for ConfirmPaymentRun
 type ConfirmPaymentRunResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ConfirmPaymentRunResponse409Headers the declared response headers of an HTTP 409 response for ConfirmPaymentRun
 type ConfirmPaymentRunResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ConfirmPaymentRunResponse413Headers the declared response headers of an HTTP 413 response for ConfirmPaymentRun
 type ConfirmPaymentRunResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ConfirmPaymentRunResponse422Headers the declared response headers of an HTTP 422 response for ConfirmPaymentRun
 type ConfirmPaymentRunResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ConfirmPaymentRunResponse429Headers the declared response headers of an HTTP 429 response for ConfirmPaymentRun
 type ConfirmPaymentRunResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ConfirmPaymentRunResponse500Headers the declared response headers of an HTTP 500 response for ConfirmPaymentRun
@@ -15419,7 +15559,8 @@ type ExportPaymentRunResponse200Headers struct {
 
 // ExportPaymentRunResponse400Headers the declared response headers of an HTTP 400 response for ExportPaymentRun
 type ExportPaymentRunResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ExportPaymentRunResponse401Headers the declared response headers of an HTTP 401 response for ExportPaymentRun
@@ -15430,32 +15571,38 @@ type ExportPaymentRunResponse401Headers struct {
 
 // ExportPaymentRunResponse403Headers the declared response headers of an HTTP 403 response for ExportPaymentRun
 type ExportPaymentRunResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ExportPaymentRunResponse404Headers the declared response headers of an HTTP 404 response for ExportPaymentRun
 type ExportPaymentRunResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ExportPaymentRunResponse409Headers the declared response headers of an HTTP 409 response for ExportPaymentRun
 type ExportPaymentRunResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ExportPaymentRunResponse413Headers the declared response headers of an HTTP 413 response for ExportPaymentRun
 type ExportPaymentRunResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ExportPaymentRunResponse422Headers the declared response headers of an HTTP 422 response for ExportPaymentRun
 type ExportPaymentRunResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ExportPaymentRunResponse429Headers the declared response headers of an HTTP 429 response for ExportPaymentRun
 type ExportPaymentRunResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ExportPaymentRunResponse500Headers the declared response headers of an HTTP 500 response for ExportPaymentRun
@@ -16245,7 +16392,8 @@ type CreateProviderResponse201Headers struct {
 
 // CreateProviderResponse400Headers the declared response headers of an HTTP 400 response for CreateProvider
 type CreateProviderResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateProviderResponse401Headers the declared response headers of an HTTP 401 response for CreateProvider
@@ -16256,32 +16404,38 @@ type CreateProviderResponse401Headers struct {
 
 // CreateProviderResponse403Headers the declared response headers of an HTTP 403 response for CreateProvider
 type CreateProviderResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateProviderResponse404Headers the declared response headers of an HTTP 404 response for CreateProvider
 type CreateProviderResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateProviderResponse409Headers the declared response headers of an HTTP 409 response for CreateProvider
 type CreateProviderResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateProviderResponse413Headers the declared response headers of an HTTP 413 response for CreateProvider
 type CreateProviderResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateProviderResponse422Headers the declared response headers of an HTTP 422 response for CreateProvider
 type CreateProviderResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateProviderResponse429Headers the declared response headers of an HTTP 429 response for CreateProvider
 type CreateProviderResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateProviderResponse500Headers the declared response headers of an HTTP 500 response for CreateProvider
@@ -16596,7 +16750,8 @@ type ImportExamResultsResponse200Headers struct {
 
 // ImportExamResultsResponse400Headers the declared response headers of an HTTP 400 response for ImportExamResults
 type ImportExamResultsResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ImportExamResultsResponse401Headers the declared response headers of an HTTP 401 response for ImportExamResults
@@ -16607,32 +16762,38 @@ type ImportExamResultsResponse401Headers struct {
 
 // ImportExamResultsResponse403Headers the declared response headers of an HTTP 403 response for ImportExamResults
 type ImportExamResultsResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ImportExamResultsResponse404Headers the declared response headers of an HTTP 404 response for ImportExamResults
 type ImportExamResultsResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ImportExamResultsResponse409Headers the declared response headers of an HTTP 409 response for ImportExamResults
 type ImportExamResultsResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ImportExamResultsResponse413Headers the declared response headers of an HTTP 413 response for ImportExamResults
 type ImportExamResultsResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ImportExamResultsResponse422Headers the declared response headers of an HTTP 422 response for ImportExamResults
 type ImportExamResultsResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ImportExamResultsResponse429Headers the declared response headers of an HTTP 429 response for ImportExamResults
 type ImportExamResultsResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ImportExamResultsResponse500Headers the declared response headers of an HTTP 500 response for ImportExamResults
@@ -17411,7 +17572,8 @@ type ReferResponse201Headers struct {
 
 // ReferResponse400Headers the declared response headers of an HTTP 400 response for Refer
 type ReferResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ReferResponse401Headers the declared response headers of an HTTP 401 response for Refer
@@ -17422,32 +17584,38 @@ type ReferResponse401Headers struct {
 
 // ReferResponse403Headers the declared response headers of an HTTP 403 response for Refer
 type ReferResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ReferResponse404Headers the declared response headers of an HTTP 404 response for Refer
 type ReferResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ReferResponse409Headers the declared response headers of an HTTP 409 response for Refer
 type ReferResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ReferResponse413Headers the declared response headers of an HTTP 413 response for Refer
 type ReferResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ReferResponse422Headers the declared response headers of an HTTP 422 response for Refer
 type ReferResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ReferResponse429Headers the declared response headers of an HTTP 429 response for Refer
 type ReferResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // ReferResponse500Headers the declared response headers of an HTTP 500 response for Refer
@@ -17762,7 +17930,8 @@ type DeclineTrajectoryResponse200Headers struct {
 
 // DeclineTrajectoryResponse400Headers the declared response headers of an HTTP 400 response for DeclineTrajectory
 type DeclineTrajectoryResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // DeclineTrajectoryResponse401Headers the declared response headers of an HTTP 401 response for DeclineTrajectory
@@ -17773,32 +17942,38 @@ type DeclineTrajectoryResponse401Headers struct {
 
 // DeclineTrajectoryResponse403Headers the declared response headers of an HTTP 403 response for DeclineTrajectory
 type DeclineTrajectoryResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // DeclineTrajectoryResponse404Headers the declared response headers of an HTTP 404 response for DeclineTrajectory
 type DeclineTrajectoryResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // DeclineTrajectoryResponse409Headers the declared response headers of an HTTP 409 response for DeclineTrajectory
 type DeclineTrajectoryResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // DeclineTrajectoryResponse413Headers the declared response headers of an HTTP 413 response for DeclineTrajectory
 type DeclineTrajectoryResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // DeclineTrajectoryResponse422Headers the declared response headers of an HTTP 422 response for DeclineTrajectory
 type DeclineTrajectoryResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // DeclineTrajectoryResponse429Headers the declared response headers of an HTTP 429 response for DeclineTrajectory
 type DeclineTrajectoryResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // DeclineTrajectoryResponse500Headers the declared response headers of an HTTP 500 response for DeclineTrajectory
@@ -17952,7 +18127,8 @@ type StartTrajectoryResponse200Headers struct {
 
 // StartTrajectoryResponse400Headers the declared response headers of an HTTP 400 response for StartTrajectory
 type StartTrajectoryResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // StartTrajectoryResponse401Headers the declared response headers of an HTTP 401 response for StartTrajectory
@@ -17963,32 +18139,38 @@ type StartTrajectoryResponse401Headers struct {
 
 // StartTrajectoryResponse403Headers the declared response headers of an HTTP 403 response for StartTrajectory
 type StartTrajectoryResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // StartTrajectoryResponse404Headers the declared response headers of an HTTP 404 response for StartTrajectory
 type StartTrajectoryResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // StartTrajectoryResponse409Headers the declared response headers of an HTTP 409 response for StartTrajectory
 type StartTrajectoryResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // StartTrajectoryResponse413Headers the declared response headers of an HTTP 413 response for StartTrajectory
 type StartTrajectoryResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // StartTrajectoryResponse422Headers the declared response headers of an HTTP 422 response for StartTrajectory
 type StartTrajectoryResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // StartTrajectoryResponse429Headers the declared response headers of an HTTP 429 response for StartTrajectory
 type StartTrajectoryResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // StartTrajectoryResponse500Headers the declared response headers of an HTTP 500 response for StartTrajectory
@@ -18142,7 +18324,8 @@ type TerminateTrajectoryResponse200Headers struct {
 
 // TerminateTrajectoryResponse400Headers the declared response headers of an HTTP 400 response for TerminateTrajectory
 type TerminateTrajectoryResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // TerminateTrajectoryResponse401Headers the declared response headers of an HTTP 401 response for TerminateTrajectory
@@ -18153,32 +18336,38 @@ type TerminateTrajectoryResponse401Headers struct {
 
 // TerminateTrajectoryResponse403Headers the declared response headers of an HTTP 403 response for TerminateTrajectory
 type TerminateTrajectoryResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // TerminateTrajectoryResponse404Headers the declared response headers of an HTTP 404 response for TerminateTrajectory
 type TerminateTrajectoryResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // TerminateTrajectoryResponse409Headers the declared response headers of an HTTP 409 response for TerminateTrajectory
 type TerminateTrajectoryResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // TerminateTrajectoryResponse413Headers the declared response headers of an HTTP 413 response for TerminateTrajectory
 type TerminateTrajectoryResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // TerminateTrajectoryResponse422Headers the declared response headers of an HTTP 422 response for TerminateTrajectory
 type TerminateTrajectoryResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // TerminateTrajectoryResponse429Headers the declared response headers of an HTTP 429 response for TerminateTrajectory
 type TerminateTrajectoryResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // TerminateTrajectoryResponse500Headers the declared response headers of an HTTP 500 response for TerminateTrajectory
@@ -18493,7 +18682,8 @@ type CreateUserResponse201Headers struct {
 
 // CreateUserResponse400Headers the declared response headers of an HTTP 400 response for CreateUser
 type CreateUserResponse400Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateUserResponse401Headers the declared response headers of an HTTP 401 response for CreateUser
@@ -18504,32 +18694,38 @@ type CreateUserResponse401Headers struct {
 
 // CreateUserResponse403Headers the declared response headers of an HTTP 403 response for CreateUser
 type CreateUserResponse403Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateUserResponse404Headers the declared response headers of an HTTP 404 response for CreateUser
 type CreateUserResponse404Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateUserResponse409Headers the declared response headers of an HTTP 409 response for CreateUser
 type CreateUserResponse409Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateUserResponse413Headers the declared response headers of an HTTP 413 response for CreateUser
 type CreateUserResponse413Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateUserResponse422Headers the declared response headers of an HTTP 422 response for CreateUser
 type CreateUserResponse422Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateUserResponse429Headers the declared response headers of an HTTP 429 response for CreateUser
 type CreateUserResponse429Headers struct {
-	XRequestId *string
+	IdempotencyReplayed *string
+	XRequestId          *string
 }
 
 // CreateUserResponse500Headers the declared response headers of an HTTP 500 response for CreateUser
@@ -20498,6 +20694,13 @@ func ParseCreateBudgetResponse(rsp *http.Response) (*CreateBudgetResponse, error
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers CreateBudgetResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20525,6 +20728,13 @@ func ParseCreateBudgetResponse(rsp *http.Response) (*CreateBudgetResponse, error
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers CreateBudgetResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20535,6 +20745,13 @@ func ParseCreateBudgetResponse(rsp *http.Response) (*CreateBudgetResponse, error
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers CreateBudgetResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20545,6 +20762,13 @@ func ParseCreateBudgetResponse(rsp *http.Response) (*CreateBudgetResponse, error
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateBudgetResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20555,6 +20779,13 @@ func ParseCreateBudgetResponse(rsp *http.Response) (*CreateBudgetResponse, error
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CreateBudgetResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20565,6 +20796,13 @@ func ParseCreateBudgetResponse(rsp *http.Response) (*CreateBudgetResponse, error
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers CreateBudgetResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20575,6 +20813,13 @@ func ParseCreateBudgetResponse(rsp *http.Response) (*CreateBudgetResponse, error
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateBudgetResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21085,6 +21330,13 @@ func ParseAllocateResponse(rsp *http.Response) (*AllocateResponse, error) {
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers AllocateResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21112,6 +21364,13 @@ func ParseAllocateResponse(rsp *http.Response) (*AllocateResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers AllocateResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21122,6 +21381,13 @@ func ParseAllocateResponse(rsp *http.Response) (*AllocateResponse, error) {
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers AllocateResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21132,6 +21398,13 @@ func ParseAllocateResponse(rsp *http.Response) (*AllocateResponse, error) {
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers AllocateResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21142,6 +21415,13 @@ func ParseAllocateResponse(rsp *http.Response) (*AllocateResponse, error) {
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers AllocateResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21152,6 +21432,13 @@ func ParseAllocateResponse(rsp *http.Response) (*AllocateResponse, error) {
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers AllocateResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21162,6 +21449,13 @@ func ParseAllocateResponse(rsp *http.Response) (*AllocateResponse, error) {
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers AllocateResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21689,6 +21983,13 @@ func ParseSubmitClaimResponse(rsp *http.Response) (*SubmitClaimResponse, error) 
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers SubmitClaimResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21716,6 +22017,13 @@ func ParseSubmitClaimResponse(rsp *http.Response) (*SubmitClaimResponse, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers SubmitClaimResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21726,6 +22034,13 @@ func ParseSubmitClaimResponse(rsp *http.Response) (*SubmitClaimResponse, error) 
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers SubmitClaimResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21736,6 +22051,13 @@ func ParseSubmitClaimResponse(rsp *http.Response) (*SubmitClaimResponse, error) 
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers SubmitClaimResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21746,6 +22068,13 @@ func ParseSubmitClaimResponse(rsp *http.Response) (*SubmitClaimResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers SubmitClaimResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21756,6 +22085,13 @@ func ParseSubmitClaimResponse(rsp *http.Response) (*SubmitClaimResponse, error) 
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers SubmitClaimResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21766,6 +22102,13 @@ func ParseSubmitClaimResponse(rsp *http.Response) (*SubmitClaimResponse, error) 
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers SubmitClaimResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22094,6 +22437,13 @@ func ParseApproveClaimResponse(rsp *http.Response) (*ApproveClaimResponse, error
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ApproveClaimResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22121,6 +22471,13 @@ func ParseApproveClaimResponse(rsp *http.Response) (*ApproveClaimResponse, error
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers ApproveClaimResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22131,6 +22488,13 @@ func ParseApproveClaimResponse(rsp *http.Response) (*ApproveClaimResponse, error
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers ApproveClaimResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22141,6 +22505,13 @@ func ParseApproveClaimResponse(rsp *http.Response) (*ApproveClaimResponse, error
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers ApproveClaimResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22151,6 +22522,13 @@ func ParseApproveClaimResponse(rsp *http.Response) (*ApproveClaimResponse, error
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers ApproveClaimResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22161,6 +22539,13 @@ func ParseApproveClaimResponse(rsp *http.Response) (*ApproveClaimResponse, error
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers ApproveClaimResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22171,6 +22556,13 @@ func ParseApproveClaimResponse(rsp *http.Response) (*ApproveClaimResponse, error
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ApproveClaimResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22513,6 +22905,13 @@ func ParseObjectClaimResponse(rsp *http.Response) (*ObjectClaimResponse, error) 
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ObjectClaimResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22540,6 +22939,13 @@ func ParseObjectClaimResponse(rsp *http.Response) (*ObjectClaimResponse, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers ObjectClaimResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22550,6 +22956,13 @@ func ParseObjectClaimResponse(rsp *http.Response) (*ObjectClaimResponse, error) 
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers ObjectClaimResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22560,6 +22973,13 @@ func ParseObjectClaimResponse(rsp *http.Response) (*ObjectClaimResponse, error) 
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers ObjectClaimResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22570,6 +22990,13 @@ func ParseObjectClaimResponse(rsp *http.Response) (*ObjectClaimResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers ObjectClaimResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22580,6 +23007,13 @@ func ParseObjectClaimResponse(rsp *http.Response) (*ObjectClaimResponse, error) 
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers ObjectClaimResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22590,6 +23024,13 @@ func ParseObjectClaimResponse(rsp *http.Response) (*ObjectClaimResponse, error) 
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ObjectClaimResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22736,6 +23177,13 @@ func ParseRejectClaimResponse(rsp *http.Response) (*RejectClaimResponse, error) 
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers RejectClaimResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22763,6 +23211,13 @@ func ParseRejectClaimResponse(rsp *http.Response) (*RejectClaimResponse, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers RejectClaimResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22773,6 +23228,13 @@ func ParseRejectClaimResponse(rsp *http.Response) (*RejectClaimResponse, error) 
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers RejectClaimResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22783,6 +23245,13 @@ func ParseRejectClaimResponse(rsp *http.Response) (*RejectClaimResponse, error) 
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers RejectClaimResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22793,6 +23262,13 @@ func ParseRejectClaimResponse(rsp *http.Response) (*RejectClaimResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers RejectClaimResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22803,6 +23279,13 @@ func ParseRejectClaimResponse(rsp *http.Response) (*RejectClaimResponse, error) 
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers RejectClaimResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22813,6 +23296,13 @@ func ParseRejectClaimResponse(rsp *http.Response) (*RejectClaimResponse, error) 
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers RejectClaimResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22959,6 +23449,13 @@ func ParseRequestChangesClaimResponse(rsp *http.Response) (*RequestChangesClaimR
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers RequestChangesClaimResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22986,6 +23483,13 @@ func ParseRequestChangesClaimResponse(rsp *http.Response) (*RequestChangesClaimR
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers RequestChangesClaimResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22996,6 +23500,13 @@ func ParseRequestChangesClaimResponse(rsp *http.Response) (*RequestChangesClaimR
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers RequestChangesClaimResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23006,6 +23517,13 @@ func ParseRequestChangesClaimResponse(rsp *http.Response) (*RequestChangesClaimR
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers RequestChangesClaimResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23016,6 +23534,13 @@ func ParseRequestChangesClaimResponse(rsp *http.Response) (*RequestChangesClaimR
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers RequestChangesClaimResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23026,6 +23551,13 @@ func ParseRequestChangesClaimResponse(rsp *http.Response) (*RequestChangesClaimR
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers RequestChangesClaimResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23036,6 +23568,13 @@ func ParseRequestChangesClaimResponse(rsp *http.Response) (*RequestChangesClaimR
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers RequestChangesClaimResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23182,6 +23721,13 @@ func ParseResubmitClaimResponse(rsp *http.Response) (*ResubmitClaimResponse, err
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ResubmitClaimResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23209,6 +23755,13 @@ func ParseResubmitClaimResponse(rsp *http.Response) (*ResubmitClaimResponse, err
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers ResubmitClaimResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23219,6 +23772,13 @@ func ParseResubmitClaimResponse(rsp *http.Response) (*ResubmitClaimResponse, err
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers ResubmitClaimResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23229,6 +23789,13 @@ func ParseResubmitClaimResponse(rsp *http.Response) (*ResubmitClaimResponse, err
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers ResubmitClaimResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23239,6 +23806,13 @@ func ParseResubmitClaimResponse(rsp *http.Response) (*ResubmitClaimResponse, err
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers ResubmitClaimResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23249,6 +23823,13 @@ func ParseResubmitClaimResponse(rsp *http.Response) (*ResubmitClaimResponse, err
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers ResubmitClaimResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23259,6 +23840,13 @@ func ParseResubmitClaimResponse(rsp *http.Response) (*ResubmitClaimResponse, err
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ResubmitClaimResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23405,6 +23993,13 @@ func ParseRevokeClaimResponse(rsp *http.Response) (*RevokeClaimResponse, error) 
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers RevokeClaimResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23432,6 +24027,13 @@ func ParseRevokeClaimResponse(rsp *http.Response) (*RevokeClaimResponse, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers RevokeClaimResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23442,6 +24044,13 @@ func ParseRevokeClaimResponse(rsp *http.Response) (*RevokeClaimResponse, error) 
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers RevokeClaimResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23452,6 +24061,13 @@ func ParseRevokeClaimResponse(rsp *http.Response) (*RevokeClaimResponse, error) 
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers RevokeClaimResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23462,6 +24078,13 @@ func ParseRevokeClaimResponse(rsp *http.Response) (*RevokeClaimResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers RevokeClaimResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23472,6 +24095,13 @@ func ParseRevokeClaimResponse(rsp *http.Response) (*RevokeClaimResponse, error) 
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers RevokeClaimResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23482,6 +24112,13 @@ func ParseRevokeClaimResponse(rsp *http.Response) (*RevokeClaimResponse, error) 
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers RevokeClaimResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23810,6 +24447,13 @@ func ParseCreateContractResponse(rsp *http.Response) (*CreateContractResponse, e
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers CreateContractResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23837,6 +24481,13 @@ func ParseCreateContractResponse(rsp *http.Response) (*CreateContractResponse, e
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers CreateContractResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23847,6 +24498,13 @@ func ParseCreateContractResponse(rsp *http.Response) (*CreateContractResponse, e
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers CreateContractResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23857,6 +24515,13 @@ func ParseCreateContractResponse(rsp *http.Response) (*CreateContractResponse, e
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateContractResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23867,6 +24532,13 @@ func ParseCreateContractResponse(rsp *http.Response) (*CreateContractResponse, e
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CreateContractResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23877,6 +24549,13 @@ func ParseCreateContractResponse(rsp *http.Response) (*CreateContractResponse, e
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers CreateContractResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23887,6 +24566,13 @@ func ParseCreateContractResponse(rsp *http.Response) (*CreateContractResponse, e
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateContractResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24215,6 +24901,13 @@ func ParseActivateContractResponse(rsp *http.Response) (*ActivateContractRespons
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ActivateContractResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24242,6 +24935,13 @@ func ParseActivateContractResponse(rsp *http.Response) (*ActivateContractRespons
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers ActivateContractResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24252,6 +24952,13 @@ func ParseActivateContractResponse(rsp *http.Response) (*ActivateContractRespons
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers ActivateContractResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24262,6 +24969,13 @@ func ParseActivateContractResponse(rsp *http.Response) (*ActivateContractRespons
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers ActivateContractResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24272,6 +24986,13 @@ func ParseActivateContractResponse(rsp *http.Response) (*ActivateContractRespons
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers ActivateContractResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24282,6 +25003,13 @@ func ParseActivateContractResponse(rsp *http.Response) (*ActivateContractRespons
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers ActivateContractResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24292,6 +25020,13 @@ func ParseActivateContractResponse(rsp *http.Response) (*ActivateContractRespons
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ActivateContractResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24438,6 +25173,13 @@ func ParseAmendContractResponse(rsp *http.Response) (*AmendContractResponse, err
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers AmendContractResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24465,6 +25207,13 @@ func ParseAmendContractResponse(rsp *http.Response) (*AmendContractResponse, err
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers AmendContractResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24475,6 +25224,13 @@ func ParseAmendContractResponse(rsp *http.Response) (*AmendContractResponse, err
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers AmendContractResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24485,6 +25241,13 @@ func ParseAmendContractResponse(rsp *http.Response) (*AmendContractResponse, err
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers AmendContractResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24495,6 +25258,13 @@ func ParseAmendContractResponse(rsp *http.Response) (*AmendContractResponse, err
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers AmendContractResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24505,6 +25275,13 @@ func ParseAmendContractResponse(rsp *http.Response) (*AmendContractResponse, err
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers AmendContractResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24515,6 +25292,13 @@ func ParseAmendContractResponse(rsp *http.Response) (*AmendContractResponse, err
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers AmendContractResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24661,6 +25445,13 @@ func ParseEndContractResponse(rsp *http.Response) (*EndContractResponse, error) 
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers EndContractResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24688,6 +25479,13 @@ func ParseEndContractResponse(rsp *http.Response) (*EndContractResponse, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers EndContractResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24698,6 +25496,13 @@ func ParseEndContractResponse(rsp *http.Response) (*EndContractResponse, error) 
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers EndContractResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24708,6 +25513,13 @@ func ParseEndContractResponse(rsp *http.Response) (*EndContractResponse, error) 
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers EndContractResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24718,6 +25530,13 @@ func ParseEndContractResponse(rsp *http.Response) (*EndContractResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers EndContractResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24728,6 +25547,13 @@ func ParseEndContractResponse(rsp *http.Response) (*EndContractResponse, error) 
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers EndContractResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24738,6 +25564,13 @@ func ParseEndContractResponse(rsp *http.Response) (*EndContractResponse, error) 
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers EndContractResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24884,6 +25717,13 @@ func ParseSuspendContractResponse(rsp *http.Response) (*SuspendContractResponse,
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers SuspendContractResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24911,6 +25751,13 @@ func ParseSuspendContractResponse(rsp *http.Response) (*SuspendContractResponse,
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers SuspendContractResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24921,6 +25768,13 @@ func ParseSuspendContractResponse(rsp *http.Response) (*SuspendContractResponse,
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers SuspendContractResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24931,6 +25785,13 @@ func ParseSuspendContractResponse(rsp *http.Response) (*SuspendContractResponse,
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers SuspendContractResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24941,6 +25802,13 @@ func ParseSuspendContractResponse(rsp *http.Response) (*SuspendContractResponse,
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers SuspendContractResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24951,6 +25819,13 @@ func ParseSuspendContractResponse(rsp *http.Response) (*SuspendContractResponse,
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers SuspendContractResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24961,6 +25836,13 @@ func ParseSuspendContractResponse(rsp *http.Response) (*SuspendContractResponse,
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers SuspendContractResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -25289,6 +26171,13 @@ func ParseCreateFundingStreamResponse(rsp *http.Response) (*CreateFundingStreamR
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers CreateFundingStreamResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -25316,6 +26205,13 @@ func ParseCreateFundingStreamResponse(rsp *http.Response) (*CreateFundingStreamR
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers CreateFundingStreamResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -25326,6 +26222,13 @@ func ParseCreateFundingStreamResponse(rsp *http.Response) (*CreateFundingStreamR
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers CreateFundingStreamResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -25336,6 +26239,13 @@ func ParseCreateFundingStreamResponse(rsp *http.Response) (*CreateFundingStreamR
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateFundingStreamResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -25346,6 +26256,13 @@ func ParseCreateFundingStreamResponse(rsp *http.Response) (*CreateFundingStreamR
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CreateFundingStreamResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -25356,6 +26273,13 @@ func ParseCreateFundingStreamResponse(rsp *http.Response) (*CreateFundingStreamR
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers CreateFundingStreamResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -25366,6 +26290,13 @@ func ParseCreateFundingStreamResponse(rsp *http.Response) (*CreateFundingStreamR
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateFundingStreamResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26257,6 +27188,13 @@ func ParseCreateParticipantResponse(rsp *http.Response) (*CreateParticipantRespo
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers CreateParticipantResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26284,6 +27222,13 @@ func ParseCreateParticipantResponse(rsp *http.Response) (*CreateParticipantRespo
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers CreateParticipantResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26294,6 +27239,13 @@ func ParseCreateParticipantResponse(rsp *http.Response) (*CreateParticipantRespo
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers CreateParticipantResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26304,6 +27256,13 @@ func ParseCreateParticipantResponse(rsp *http.Response) (*CreateParticipantRespo
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateParticipantResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26314,6 +27273,13 @@ func ParseCreateParticipantResponse(rsp *http.Response) (*CreateParticipantRespo
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CreateParticipantResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26324,6 +27290,13 @@ func ParseCreateParticipantResponse(rsp *http.Response) (*CreateParticipantRespo
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers CreateParticipantResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26334,6 +27307,13 @@ func ParseCreateParticipantResponse(rsp *http.Response) (*CreateParticipantRespo
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateParticipantResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26868,6 +27848,13 @@ func ParseCreatePaymentRunResponse(rsp *http.Response) (*CreatePaymentRunRespons
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers CreatePaymentRunResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26895,6 +27882,13 @@ func ParseCreatePaymentRunResponse(rsp *http.Response) (*CreatePaymentRunRespons
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers CreatePaymentRunResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26905,6 +27899,13 @@ func ParseCreatePaymentRunResponse(rsp *http.Response) (*CreatePaymentRunRespons
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers CreatePaymentRunResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26915,6 +27916,13 @@ func ParseCreatePaymentRunResponse(rsp *http.Response) (*CreatePaymentRunRespons
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreatePaymentRunResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26925,6 +27933,13 @@ func ParseCreatePaymentRunResponse(rsp *http.Response) (*CreatePaymentRunRespons
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CreatePaymentRunResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26935,6 +27950,13 @@ func ParseCreatePaymentRunResponse(rsp *http.Response) (*CreatePaymentRunRespons
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers CreatePaymentRunResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26945,6 +27967,13 @@ func ParseCreatePaymentRunResponse(rsp *http.Response) (*CreatePaymentRunRespons
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreatePaymentRunResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27273,6 +28302,13 @@ func ParseApprovePaymentRunResponse(rsp *http.Response) (*ApprovePaymentRunRespo
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ApprovePaymentRunResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27300,6 +28336,13 @@ func ParseApprovePaymentRunResponse(rsp *http.Response) (*ApprovePaymentRunRespo
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers ApprovePaymentRunResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27310,6 +28353,13 @@ func ParseApprovePaymentRunResponse(rsp *http.Response) (*ApprovePaymentRunRespo
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers ApprovePaymentRunResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27320,6 +28370,13 @@ func ParseApprovePaymentRunResponse(rsp *http.Response) (*ApprovePaymentRunRespo
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers ApprovePaymentRunResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27330,6 +28387,13 @@ func ParseApprovePaymentRunResponse(rsp *http.Response) (*ApprovePaymentRunRespo
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers ApprovePaymentRunResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27340,6 +28404,13 @@ func ParseApprovePaymentRunResponse(rsp *http.Response) (*ApprovePaymentRunRespo
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers ApprovePaymentRunResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27350,6 +28421,13 @@ func ParseApprovePaymentRunResponse(rsp *http.Response) (*ApprovePaymentRunRespo
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ApprovePaymentRunResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27496,6 +28574,13 @@ func ParseCancelPaymentRunResponse(rsp *http.Response) (*CancelPaymentRunRespons
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers CancelPaymentRunResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27523,6 +28608,13 @@ func ParseCancelPaymentRunResponse(rsp *http.Response) (*CancelPaymentRunRespons
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers CancelPaymentRunResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27533,6 +28625,13 @@ func ParseCancelPaymentRunResponse(rsp *http.Response) (*CancelPaymentRunRespons
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers CancelPaymentRunResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27543,6 +28642,13 @@ func ParseCancelPaymentRunResponse(rsp *http.Response) (*CancelPaymentRunRespons
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers CancelPaymentRunResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27553,6 +28659,13 @@ func ParseCancelPaymentRunResponse(rsp *http.Response) (*CancelPaymentRunRespons
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CancelPaymentRunResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27563,6 +28676,13 @@ func ParseCancelPaymentRunResponse(rsp *http.Response) (*CancelPaymentRunRespons
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers CancelPaymentRunResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27573,6 +28693,13 @@ func ParseCancelPaymentRunResponse(rsp *http.Response) (*CancelPaymentRunRespons
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CancelPaymentRunResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27719,6 +28846,13 @@ func ParseConfirmPaymentRunResponse(rsp *http.Response) (*ConfirmPaymentRunRespo
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ConfirmPaymentRunResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27746,6 +28880,13 @@ func ParseConfirmPaymentRunResponse(rsp *http.Response) (*ConfirmPaymentRunRespo
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers ConfirmPaymentRunResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27756,6 +28897,13 @@ func ParseConfirmPaymentRunResponse(rsp *http.Response) (*ConfirmPaymentRunRespo
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers ConfirmPaymentRunResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27766,6 +28914,13 @@ func ParseConfirmPaymentRunResponse(rsp *http.Response) (*ConfirmPaymentRunRespo
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers ConfirmPaymentRunResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27776,6 +28931,13 @@ func ParseConfirmPaymentRunResponse(rsp *http.Response) (*ConfirmPaymentRunRespo
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers ConfirmPaymentRunResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27786,6 +28948,13 @@ func ParseConfirmPaymentRunResponse(rsp *http.Response) (*ConfirmPaymentRunRespo
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers ConfirmPaymentRunResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27796,6 +28965,13 @@ func ParseConfirmPaymentRunResponse(rsp *http.Response) (*ConfirmPaymentRunRespo
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ConfirmPaymentRunResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27942,6 +29118,13 @@ func ParseExportPaymentRunResponse(rsp *http.Response) (*ExportPaymentRunRespons
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ExportPaymentRunResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27969,6 +29152,13 @@ func ParseExportPaymentRunResponse(rsp *http.Response) (*ExportPaymentRunRespons
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers ExportPaymentRunResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27979,6 +29169,13 @@ func ParseExportPaymentRunResponse(rsp *http.Response) (*ExportPaymentRunRespons
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers ExportPaymentRunResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27989,6 +29186,13 @@ func ParseExportPaymentRunResponse(rsp *http.Response) (*ExportPaymentRunRespons
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers ExportPaymentRunResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27999,6 +29203,13 @@ func ParseExportPaymentRunResponse(rsp *http.Response) (*ExportPaymentRunRespons
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers ExportPaymentRunResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -28009,6 +29220,13 @@ func ParseExportPaymentRunResponse(rsp *http.Response) (*ExportPaymentRunRespons
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers ExportPaymentRunResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -28019,6 +29237,13 @@ func ParseExportPaymentRunResponse(rsp *http.Response) (*ExportPaymentRunRespons
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ExportPaymentRunResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -28921,6 +30146,13 @@ func ParseCreateProviderResponse(rsp *http.Response) (*CreateProviderResponse, e
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers CreateProviderResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -28948,6 +30180,13 @@ func ParseCreateProviderResponse(rsp *http.Response) (*CreateProviderResponse, e
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers CreateProviderResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -28958,6 +30197,13 @@ func ParseCreateProviderResponse(rsp *http.Response) (*CreateProviderResponse, e
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers CreateProviderResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -28968,6 +30214,13 @@ func ParseCreateProviderResponse(rsp *http.Response) (*CreateProviderResponse, e
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateProviderResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -28978,6 +30231,13 @@ func ParseCreateProviderResponse(rsp *http.Response) (*CreateProviderResponse, e
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CreateProviderResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -28988,6 +30248,13 @@ func ParseCreateProviderResponse(rsp *http.Response) (*CreateProviderResponse, e
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers CreateProviderResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -28998,6 +30265,13 @@ func ParseCreateProviderResponse(rsp *http.Response) (*CreateProviderResponse, e
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateProviderResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -29326,6 +30600,13 @@ func ParseImportExamResultsResponse(rsp *http.Response) (*ImportExamResultsRespo
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ImportExamResultsResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -29353,6 +30634,13 @@ func ParseImportExamResultsResponse(rsp *http.Response) (*ImportExamResultsRespo
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers ImportExamResultsResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -29363,6 +30651,13 @@ func ParseImportExamResultsResponse(rsp *http.Response) (*ImportExamResultsRespo
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers ImportExamResultsResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -29373,6 +30668,13 @@ func ParseImportExamResultsResponse(rsp *http.Response) (*ImportExamResultsRespo
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers ImportExamResultsResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -29383,6 +30685,13 @@ func ParseImportExamResultsResponse(rsp *http.Response) (*ImportExamResultsRespo
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers ImportExamResultsResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -29393,6 +30702,13 @@ func ParseImportExamResultsResponse(rsp *http.Response) (*ImportExamResultsRespo
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers ImportExamResultsResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -29403,6 +30719,13 @@ func ParseImportExamResultsResponse(rsp *http.Response) (*ImportExamResultsRespo
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ImportExamResultsResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30267,6 +31590,13 @@ func ParseReferResponse(rsp *http.Response) (*ReferResponse, error) {
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers ReferResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30294,6 +31624,13 @@ func ParseReferResponse(rsp *http.Response) (*ReferResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers ReferResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30304,6 +31641,13 @@ func ParseReferResponse(rsp *http.Response) (*ReferResponse, error) {
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers ReferResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30314,6 +31658,13 @@ func ParseReferResponse(rsp *http.Response) (*ReferResponse, error) {
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers ReferResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30324,6 +31675,13 @@ func ParseReferResponse(rsp *http.Response) (*ReferResponse, error) {
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers ReferResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30334,6 +31692,13 @@ func ParseReferResponse(rsp *http.Response) (*ReferResponse, error) {
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers ReferResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30344,6 +31709,13 @@ func ParseReferResponse(rsp *http.Response) (*ReferResponse, error) {
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReferResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30672,6 +32044,13 @@ func ParseDeclineTrajectoryResponse(rsp *http.Response) (*DeclineTrajectoryRespo
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers DeclineTrajectoryResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30699,6 +32078,13 @@ func ParseDeclineTrajectoryResponse(rsp *http.Response) (*DeclineTrajectoryRespo
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers DeclineTrajectoryResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30709,6 +32095,13 @@ func ParseDeclineTrajectoryResponse(rsp *http.Response) (*DeclineTrajectoryRespo
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers DeclineTrajectoryResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30719,6 +32112,13 @@ func ParseDeclineTrajectoryResponse(rsp *http.Response) (*DeclineTrajectoryRespo
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers DeclineTrajectoryResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30729,6 +32129,13 @@ func ParseDeclineTrajectoryResponse(rsp *http.Response) (*DeclineTrajectoryRespo
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers DeclineTrajectoryResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30739,6 +32146,13 @@ func ParseDeclineTrajectoryResponse(rsp *http.Response) (*DeclineTrajectoryRespo
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers DeclineTrajectoryResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30749,6 +32163,13 @@ func ParseDeclineTrajectoryResponse(rsp *http.Response) (*DeclineTrajectoryRespo
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeclineTrajectoryResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30895,6 +32316,13 @@ func ParseStartTrajectoryResponse(rsp *http.Response) (*StartTrajectoryResponse,
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers StartTrajectoryResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30922,6 +32350,13 @@ func ParseStartTrajectoryResponse(rsp *http.Response) (*StartTrajectoryResponse,
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers StartTrajectoryResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30932,6 +32367,13 @@ func ParseStartTrajectoryResponse(rsp *http.Response) (*StartTrajectoryResponse,
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers StartTrajectoryResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30942,6 +32384,13 @@ func ParseStartTrajectoryResponse(rsp *http.Response) (*StartTrajectoryResponse,
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers StartTrajectoryResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30952,6 +32401,13 @@ func ParseStartTrajectoryResponse(rsp *http.Response) (*StartTrajectoryResponse,
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers StartTrajectoryResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30962,6 +32418,13 @@ func ParseStartTrajectoryResponse(rsp *http.Response) (*StartTrajectoryResponse,
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers StartTrajectoryResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30972,6 +32435,13 @@ func ParseStartTrajectoryResponse(rsp *http.Response) (*StartTrajectoryResponse,
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers StartTrajectoryResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31118,6 +32588,13 @@ func ParseTerminateTrajectoryResponse(rsp *http.Response) (*TerminateTrajectoryR
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers TerminateTrajectoryResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31145,6 +32622,13 @@ func ParseTerminateTrajectoryResponse(rsp *http.Response) (*TerminateTrajectoryR
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers TerminateTrajectoryResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31155,6 +32639,13 @@ func ParseTerminateTrajectoryResponse(rsp *http.Response) (*TerminateTrajectoryR
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers TerminateTrajectoryResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31165,6 +32656,13 @@ func ParseTerminateTrajectoryResponse(rsp *http.Response) (*TerminateTrajectoryR
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers TerminateTrajectoryResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31175,6 +32673,13 @@ func ParseTerminateTrajectoryResponse(rsp *http.Response) (*TerminateTrajectoryR
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers TerminateTrajectoryResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31185,6 +32690,13 @@ func ParseTerminateTrajectoryResponse(rsp *http.Response) (*TerminateTrajectoryR
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers TerminateTrajectoryResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31195,6 +32707,13 @@ func ParseTerminateTrajectoryResponse(rsp *http.Response) (*TerminateTrajectoryR
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers TerminateTrajectoryResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31523,6 +33042,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
 		var headers CreateUserResponse400Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31550,6 +33076,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers CreateUserResponse403Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31560,6 +33093,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers CreateUserResponse404Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31570,6 +33110,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateUserResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31580,6 +33127,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CreateUserResponse413Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31590,6 +33144,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers CreateUserResponse422Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31600,6 +33161,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateUserResponse429Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
