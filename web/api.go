@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,8 +69,19 @@ func (s *Server) apiAuth(c *gin.Context) {
 		c.Abort()
 		return
 	}
+	if blocked, left := s.badTokens.blocked(c.ClientIP()); blocked {
+		wait := int((left + time.Second - 1) / time.Second)
+		c.Header("Retry-After", strconv.Itoa(wait))
+		writeProblem(c.Writer, problemFor(fault.TooManyRequests,
+			fmt.Sprintf("%d wrong API tokens came from this address within a minute; try again in %d seconds", badTokenLimit, wait), nil))
+		c.Abort()
+		return
+	}
 	a, err := s.access.ActorByToken(c.Request.Context(), strings.TrimSpace(token))
 	if err != nil {
+		if fault.IsKind(err, fault.KindUnauthenticated) {
+			s.badTokens.fail(c.ClientIP())
+		}
 		c.Header("WWW-Authenticate", `Bearer realm="tranche", error="invalid_token"`)
 		writeProblem(c.Writer, problemFromError(c.Request.Context(), s.log, err))
 		c.Abort()

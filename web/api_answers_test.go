@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/euregio/tranche/internal/access"
@@ -260,5 +262,59 @@ func TestListFiltersRefuseUnknownValues(t *testing.T) {
 	p := answered(t, e.get(report+"?format=xml", all), http.StatusUnprocessableEntity, "invalid_input")
 	if len(p.Errors) != 1 || p.Errors[0].Field != "format" || !strings.Contains(p.Errors[0].Message, "json") || !strings.Contains(p.Errors[0].Message, "csv") {
 		t.Errorf("format=xml: errors %+v, want one on format listing json and csv", p.Errors)
+	}
+}
+
+// Wrong API tokens are limited per address: after badTokenLimit of them
+// within a minute every API request from that address answers 429 with
+// Retry-After, before any token is looked up (so the answer says nothing of
+// whether a token is right), while other addresses go on as before. The
+// server's clock is frozen, so the minute ends when the test says.
+func TestWrongTokensAreLimitedPerAddress(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	clock := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	e.srv.badTokens.now = func() time.Time { return clock }
+	good := e.user("fin@enschede.example", access.Finance)
+	from := func(addr, token string) response {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/me", nil)
+		req.RemoteAddr = addr + ":40000"
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		e.handler.ServeHTTP(rec, req)
+		return response{rec}
+	}
+	for i := range badTokenLimit {
+		// A right token is not counted, however often it comes.
+		if r := from("198.51.100.7", good); r.Code != http.StatusOK {
+			t.Fatalf("right token after %d wrong ones = %d, want 200; %s", i, r.Code, r.Body)
+		}
+		if r := from("198.51.100.7", fmt.Sprintf("guess-%d", i)); r.Code != http.StatusUnauthorized {
+			t.Fatalf("wrong token %d = %d, want 401 until the limit; %s", i+1, r.Code, r.Body)
+		}
+	}
+	clock = clock.Add(45 * time.Second)
+	for _, token := range []string{"one-more-guess", good} {
+		r := from("198.51.100.7", token)
+		p := answered(t, r, http.StatusTooManyRequests, "too_many_requests")
+		if r.Header().Get("Retry-After") != "15" || !strings.Contains(p.Detail, "wrong API tokens") {
+			t.Errorf("limited answer: Retry-After %q, detail %q", r.Header().Get("Retry-After"), p.Detail)
+		}
+	}
+	if r := from("198.51.100.8", good); r.Code != http.StatusOK {
+		t.Errorf("another address = %d, want 200; %s", r.Code, r.Body)
+	}
+	if r := from("198.51.100.8", "wrong"); r.Code != http.StatusUnauthorized {
+		t.Errorf("another address's wrong token = %d, want 401", r.Code)
+	}
+
+	// When the minute is over the address starts afresh.
+	clock = clock.Add(15 * time.Second)
+	if r := from("198.51.100.7", good); r.Code != http.StatusOK {
+		t.Errorf("after the minute, right token = %d, want 200; %s", r.Code, r.Body)
+	}
+	if r := from("198.51.100.7", "guess-again"); r.Code != http.StatusUnauthorized {
+		t.Errorf("after the minute, wrong token = %d, want 401", r.Code)
 	}
 }

@@ -104,7 +104,7 @@ var statementPDF = regexp.MustCompile(`^/api/v1/statements/[^/]+\.pdf$`)
 
 // ownHeaders are the headers Tranche's API sets on purpose; the validator
 // checks the headers a document declares, not the ones an answer adds.
-var ownHeaders = []string{"X-Request-Id", "Idempotency-Replayed", "WWW-Authenticate", "Content-Disposition", "X-Content-SHA256"}
+var ownHeaders = []string{"X-Request-Id", "Idempotency-Replayed", "WWW-Authenticate", "Retry-After", "Content-Disposition", "X-Content-SHA256"}
 
 // documentHeaders holds, per path template, method and status, the
 // response headers the document declares.

@@ -79,6 +79,8 @@ var (
 		"send X-Request-Id yourself (8–64 of A–Z a–z 0–9 . _ -) to choose it.", Schema: &huma.Schema{Type: "string"}}
 	replayedHeader = &huma.Header{Description: "true when this is the stored answer to an earlier request with the same Idempotency-Key.",
 		Schema: &huma.Schema{Type: "string", Enum: []any{"true"}}}
+	retryAfterHeader = &huma.Header{Description: "Seconds to wait before the next request.",
+		Schema: &huma.Schema{Type: "integer", Minimum: ptr(1.0)}}
 	authenticateHeader = &huma.Header{Description: "Bearer realm=\"tranche\" (with error=\"invalid_token\" for a token that is wrong, expired or revoked).",
 		Schema: &huma.Schema{Type: "string"}}
 	idempotencyKey = &huma.Param{Name: "Idempotency-Key", In: "header", Description: "A unique string of 1 to 255 characters (a UUID is fine). " +
@@ -129,7 +131,8 @@ func completeDocument(oapi *huma.OpenAPI) {
 				}
 			}
 			if _, ok := o.Responses["429"]; !ok {
-				o.Responses["429"] = problemAnswer(http.StatusTooManyRequests, "too_many_requests; wait and retry.")
+				o.Responses["429"] = problemAnswer(http.StatusTooManyRequests,
+					"too_many_requests: more than 30 wrong API tokens a minute came from your address; retry after Retry-After seconds.")
 			}
 			if _, ok := o.Responses["503"]; !ok {
 				o.Responses["503"] = problemAnswer(http.StatusServiceUnavailable,
@@ -148,6 +151,8 @@ func completeDocument(oapi *huma.OpenAPI) {
 				switch {
 				case status == "401":
 					r.Headers["WWW-Authenticate"] = authenticateHeader
+				case status == "429":
+					r.Headers["Retry-After"] = retryAfterHeader
 				case method == http.MethodPost && status < "5":
 					// Every answer below 500 to a known user is stored
 					// under its key and replayed, refusals included.

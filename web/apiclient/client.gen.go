@@ -8731,6 +8731,7 @@ type ListAuditEventsResponse422Headers struct {
 
 // ListAuditEventsResponse429Headers the declared response headers of an HTTP 429 response for ListAuditEvents
 type ListAuditEventsResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -8892,6 +8893,7 @@ type ListBudgetsResponse422Headers struct {
 
 // ListBudgetsResponse429Headers the declared response headers of an HTTP 429 response for ListBudgets
 type ListBudgetsResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -9070,8 +9072,8 @@ type CreateBudgetResponse422Headers struct {
 
 // CreateBudgetResponse429Headers the declared response headers of an HTTP 429 response for CreateBudget
 type CreateBudgetResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // CreateBudgetResponse500Headers the declared response headers of an HTTP 500 response for CreateBudget
@@ -9250,6 +9252,7 @@ type GetBudgetResponse422Headers struct {
 
 // GetBudgetResponse429Headers the declared response headers of an HTTP 429 response for GetBudget
 type GetBudgetResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -9411,6 +9414,7 @@ type ListAllocationsResponse422Headers struct {
 
 // ListAllocationsResponse429Headers the declared response headers of an HTTP 429 response for ListAllocations
 type ListAllocationsResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -9589,8 +9593,8 @@ type AllocateResponse422Headers struct {
 
 // AllocateResponse429Headers the declared response headers of an HTTP 429 response for Allocate
 type AllocateResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // AllocateResponse500Headers the declared response headers of an HTTP 500 response for Allocate
@@ -9771,6 +9775,7 @@ type GetBudgetReportResponse422Headers struct {
 
 // GetBudgetReportResponse429Headers the declared response headers of an HTTP 429 response for GetBudgetReport
 type GetBudgetReportResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -9932,6 +9937,7 @@ type ListClaimsResponse422Headers struct {
 
 // ListClaimsResponse429Headers the declared response headers of an HTTP 429 response for ListClaims
 type ListClaimsResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -10110,8 +10116,8 @@ type SubmitClaimResponse422Headers struct {
 
 // SubmitClaimResponse429Headers the declared response headers of an HTTP 429 response for SubmitClaim
 type SubmitClaimResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // SubmitClaimResponse500Headers the declared response headers of an HTTP 500 response for SubmitClaim
@@ -10290,6 +10296,7 @@ type GetClaimResponse422Headers struct {
 
 // GetClaimResponse429Headers the declared response headers of an HTTP 429 response for GetClaim
 type GetClaimResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -10468,8 +10475,8 @@ type ApproveClaimResponse422Headers struct {
 
 // ApproveClaimResponse429Headers the declared response headers of an HTTP 429 response for ApproveClaim
 type ApproveClaimResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // ApproveClaimResponse500Headers the declared response headers of an HTTP 500 response for ApproveClaim
@@ -10651,6 +10658,7 @@ type GetEvidenceResponse422Headers struct {
 
 // GetEvidenceResponse429Headers the declared response headers of an HTTP 429 response for GetEvidence
 type GetEvidenceResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -10822,8 +10830,8 @@ type ObjectClaimResponse422Headers struct {
 
 // ObjectClaimResponse429Headers the declared response headers of an HTTP 429 response for ObjectClaim
 type ObjectClaimResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // ObjectClaimResponse500Headers the declared response headers of an HTTP 500 response for ObjectClaim
@@ -11019,8 +11027,8 @@ type RejectClaimResponse422Headers struct {
 
 // RejectClaimResponse429Headers the declared response headers of an HTTP 429 response for RejectClaim
 type RejectClaimResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // RejectClaimResponse500Headers the declared response headers of an HTTP 500 response for RejectClaim
@@ -11216,8 +11224,8 @@ type RequestChangesClaimResponse422Headers struct {
 
 // RequestChangesClaimResponse429Headers the declared response headers of an HTTP 429 response for RequestChangesClaim
 type RequestChangesClaimResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // RequestChangesClaimResponse500Headers the declared response headers of an HTTP 500 response for RequestChangesClaim
@@ -11413,8 +11421,8 @@ type ResubmitClaimResponse422Headers struct {
 
 // ResubmitClaimResponse429Headers the declared response headers of an HTTP 429 response for ResubmitClaim
 type ResubmitClaimResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // ResubmitClaimResponse500Headers the declared response headers of an HTTP 500 response for ResubmitClaim
@@ -11610,8 +11618,8 @@ type RevokeClaimResponse422Headers struct {
 
 // RevokeClaimResponse429Headers the declared response headers of an HTTP 429 response for RevokeClaim
 type RevokeClaimResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // RevokeClaimResponse500Headers the declared response headers of an HTTP 500 response for RevokeClaim
@@ -11790,6 +11798,7 @@ type ListContractsResponse422Headers struct {
 
 // ListContractsResponse429Headers the declared response headers of an HTTP 429 response for ListContracts
 type ListContractsResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -11968,8 +11977,8 @@ type CreateContractResponse422Headers struct {
 
 // CreateContractResponse429Headers the declared response headers of an HTTP 429 response for CreateContract
 type CreateContractResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // CreateContractResponse500Headers the declared response headers of an HTTP 500 response for CreateContract
@@ -12148,6 +12157,7 @@ type GetContractResponse422Headers struct {
 
 // GetContractResponse429Headers the declared response headers of an HTTP 429 response for GetContract
 type GetContractResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -12326,8 +12336,8 @@ type ActivateContractResponse422Headers struct {
 
 // ActivateContractResponse429Headers the declared response headers of an HTTP 429 response for ActivateContract
 type ActivateContractResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // ActivateContractResponse500Headers the declared response headers of an HTTP 500 response for ActivateContract
@@ -12523,8 +12533,8 @@ type AmendContractResponse422Headers struct {
 
 // AmendContractResponse429Headers the declared response headers of an HTTP 429 response for AmendContract
 type AmendContractResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // AmendContractResponse500Headers the declared response headers of an HTTP 500 response for AmendContract
@@ -12720,8 +12730,8 @@ type EndContractResponse422Headers struct {
 
 // EndContractResponse429Headers the declared response headers of an HTTP 429 response for EndContract
 type EndContractResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // EndContractResponse500Headers the declared response headers of an HTTP 500 response for EndContract
@@ -12917,8 +12927,8 @@ type SuspendContractResponse422Headers struct {
 
 // SuspendContractResponse429Headers the declared response headers of an HTTP 429 response for SuspendContract
 type SuspendContractResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // SuspendContractResponse500Headers the declared response headers of an HTTP 500 response for SuspendContract
@@ -13097,6 +13107,7 @@ type ListFundingStreamsResponse422Headers struct {
 
 // ListFundingStreamsResponse429Headers the declared response headers of an HTTP 429 response for ListFundingStreams
 type ListFundingStreamsResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -13275,8 +13286,8 @@ type CreateFundingStreamResponse422Headers struct {
 
 // CreateFundingStreamResponse429Headers the declared response headers of an HTTP 429 response for CreateFundingStream
 type CreateFundingStreamResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // CreateFundingStreamResponse500Headers the declared response headers of an HTTP 500 response for CreateFundingStream
@@ -13455,6 +13466,7 @@ type GetFundingStreamResponse422Headers struct {
 
 // GetFundingStreamResponse429Headers the declared response headers of an HTTP 429 response for GetFundingStream
 type GetFundingStreamResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -13618,6 +13630,7 @@ type GetFundingStreamReportResponse422Headers struct {
 
 // GetFundingStreamReportResponse429Headers the declared response headers of an HTTP 429 response for GetFundingStreamReport
 type GetFundingStreamReportResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -13779,6 +13792,7 @@ type GetMeResponse422Headers struct {
 
 // GetMeResponse429Headers the declared response headers of an HTTP 429 response for GetMe
 type GetMeResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -13940,6 +13954,7 @@ type ListParticipantsResponse422Headers struct {
 
 // ListParticipantsResponse429Headers the declared response headers of an HTTP 429 response for ListParticipants
 type ListParticipantsResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -14118,8 +14133,8 @@ type CreateParticipantResponse422Headers struct {
 
 // CreateParticipantResponse429Headers the declared response headers of an HTTP 429 response for CreateParticipant
 type CreateParticipantResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // CreateParticipantResponse500Headers the declared response headers of an HTTP 500 response for CreateParticipant
@@ -14298,6 +14313,7 @@ type GetParticipantResponse422Headers struct {
 
 // GetParticipantResponse429Headers the declared response headers of an HTTP 429 response for GetParticipant
 type GetParticipantResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -14459,6 +14475,7 @@ type ListPaymentRunsResponse422Headers struct {
 
 // ListPaymentRunsResponse429Headers the declared response headers of an HTTP 429 response for ListPaymentRuns
 type ListPaymentRunsResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -14643,8 +14660,8 @@ type CreatePaymentRunResponse422Headers struct {
 
 // CreatePaymentRunResponse429Headers the declared response headers of an HTTP 429 response for CreatePaymentRun
 type CreatePaymentRunResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // CreatePaymentRunResponse500Headers the declared response headers of an HTTP 500 response for CreatePaymentRun
@@ -14832,6 +14849,7 @@ type GetPaymentRunResponse422Headers struct {
 
 // GetPaymentRunResponse429Headers the declared response headers of an HTTP 429 response for GetPaymentRun
 type GetPaymentRunResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -15010,8 +15028,8 @@ type ApprovePaymentRunResponse422Headers struct {
 
 // ApprovePaymentRunResponse429Headers the declared response headers of an HTTP 429 response for ApprovePaymentRun
 type ApprovePaymentRunResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // ApprovePaymentRunResponse500Headers the declared response headers of an HTTP 500 response for ApprovePaymentRun
@@ -15207,8 +15225,8 @@ type CancelPaymentRunResponse422Headers struct {
 
 // CancelPaymentRunResponse429Headers the declared response headers of an HTTP 429 response for CancelPaymentRun
 type CancelPaymentRunResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // CancelPaymentRunResponse500Headers the declared response headers of an HTTP 500 response for CancelPaymentRun
@@ -15404,8 +15422,8 @@ type ConfirmPaymentRunResponse422Headers struct {
 
 // ConfirmPaymentRunResponse429Headers the declared response headers of an HTTP 429 response for ConfirmPaymentRun
 type ConfirmPaymentRunResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // ConfirmPaymentRunResponse500Headers the declared response headers of an HTTP 500 response for ConfirmPaymentRun
@@ -15601,8 +15619,8 @@ type ExportPaymentRunResponse422Headers struct {
 
 // ExportPaymentRunResponse429Headers the declared response headers of an HTTP 429 response for ExportPaymentRun
 type ExportPaymentRunResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // ExportPaymentRunResponse500Headers the declared response headers of an HTTP 500 response for ExportPaymentRun
@@ -15784,6 +15802,7 @@ type GetPaymentRunJournalResponse422Headers struct {
 
 // GetPaymentRunJournalResponse429Headers the declared response headers of an HTTP 429 response for GetPaymentRunJournal
 type GetPaymentRunJournalResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -15941,6 +15960,7 @@ type GetPaymentRunSepaResponse422Headers struct {
 
 // GetPaymentRunSepaResponse429Headers the declared response headers of an HTTP 429 response for GetPaymentRunSepa
 type GetPaymentRunSepaResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -16095,6 +16115,7 @@ type ListPaymentRunStatementsResponse422Headers struct {
 
 // ListPaymentRunStatementsResponse429Headers the declared response headers of an HTTP 429 response for ListPaymentRunStatements
 type ListPaymentRunStatementsResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -16256,6 +16277,7 @@ type ListProvidersResponse422Headers struct {
 
 // ListProvidersResponse429Headers the declared response headers of an HTTP 429 response for ListProviders
 type ListProvidersResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -16434,8 +16456,8 @@ type CreateProviderResponse422Headers struct {
 
 // CreateProviderResponse429Headers the declared response headers of an HTTP 429 response for CreateProvider
 type CreateProviderResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // CreateProviderResponse500Headers the declared response headers of an HTTP 500 response for CreateProvider
@@ -16614,6 +16636,7 @@ type GetProviderResponse422Headers struct {
 
 // GetProviderResponse429Headers the declared response headers of an HTTP 429 response for GetProvider
 type GetProviderResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -16792,8 +16815,8 @@ type ImportExamResultsResponse422Headers struct {
 
 // ImportExamResultsResponse429Headers the declared response headers of an HTTP 429 response for ImportExamResults
 type ImportExamResultsResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // ImportExamResultsResponse500Headers the declared response headers of an HTTP 500 response for ImportExamResults
@@ -16972,6 +16995,7 @@ type ListStatementsResponse422Headers struct {
 
 // ListStatementsResponse429Headers the declared response headers of an HTTP 429 response for ListStatements
 type ListStatementsResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -17133,6 +17157,7 @@ type GetStatementResponse422Headers struct {
 
 // GetStatementResponse429Headers the declared response headers of an HTTP 429 response for GetStatement
 type GetStatementResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -17291,6 +17316,7 @@ type GetStatementPdfResponse422Headers struct {
 
 // GetStatementPdfResponse429Headers the declared response headers of an HTTP 429 response for GetStatementPdf
 type GetStatementPdfResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -17436,6 +17462,7 @@ type ListTrajectoriesResponse422Headers struct {
 
 // ListTrajectoriesResponse429Headers the declared response headers of an HTTP 429 response for ListTrajectories
 type ListTrajectoriesResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -17614,8 +17641,8 @@ type ReferResponse422Headers struct {
 
 // ReferResponse429Headers the declared response headers of an HTTP 429 response for Refer
 type ReferResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // ReferResponse500Headers the declared response headers of an HTTP 500 response for Refer
@@ -17794,6 +17821,7 @@ type GetTrajectoryResponse422Headers struct {
 
 // GetTrajectoryResponse429Headers the declared response headers of an HTTP 429 response for GetTrajectory
 type GetTrajectoryResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -17972,8 +18000,8 @@ type DeclineTrajectoryResponse422Headers struct {
 
 // DeclineTrajectoryResponse429Headers the declared response headers of an HTTP 429 response for DeclineTrajectory
 type DeclineTrajectoryResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // DeclineTrajectoryResponse500Headers the declared response headers of an HTTP 500 response for DeclineTrajectory
@@ -18169,8 +18197,8 @@ type StartTrajectoryResponse422Headers struct {
 
 // StartTrajectoryResponse429Headers the declared response headers of an HTTP 429 response for StartTrajectory
 type StartTrajectoryResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // StartTrajectoryResponse500Headers the declared response headers of an HTTP 500 response for StartTrajectory
@@ -18366,8 +18394,8 @@ type TerminateTrajectoryResponse422Headers struct {
 
 // TerminateTrajectoryResponse429Headers the declared response headers of an HTTP 429 response for TerminateTrajectory
 type TerminateTrajectoryResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // TerminateTrajectoryResponse500Headers the declared response headers of an HTTP 500 response for TerminateTrajectory
@@ -18546,6 +18574,7 @@ type ListUsersResponse422Headers struct {
 
 // ListUsersResponse429Headers the declared response headers of an HTTP 429 response for ListUsers
 type ListUsersResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -18724,8 +18753,8 @@ type CreateUserResponse422Headers struct {
 
 // CreateUserResponse429Headers the declared response headers of an HTTP 429 response for CreateUser
 type CreateUserResponse429Headers struct {
-	IdempotencyReplayed *string
-	XRequestId          *string
+	RetryAfter *int
+	XRequestId *string
 }
 
 // CreateUserResponse500Headers the declared response headers of an HTTP 500 response for CreateUser
@@ -18904,6 +18933,7 @@ type VerificationQueueResponse422Headers struct {
 
 // VerificationQueueResponse429Headers the declared response headers of an HTTP 429 response for VerificationQueue
 type VerificationQueueResponse429Headers struct {
+	RetryAfter *int
 	XRequestId *string
 }
 
@@ -20366,6 +20396,13 @@ func ParseListAuditEventsResponse(rsp *http.Response) (*ListAuditEventsResponse,
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListAuditEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20548,6 +20585,13 @@ func ParseListBudgetsResponse(rsp *http.Response) (*ListBudgetsResponse, error) 
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListBudgetsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20813,12 +20857,12 @@ func ParseCreateBudgetResponse(rsp *http.Response) (*CreateBudgetResponse, error
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateBudgetResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -21002,6 +21046,13 @@ func ParseGetBudgetResponse(rsp *http.Response) (*GetBudgetResponse, error) {
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetBudgetResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21184,6 +21235,13 @@ func ParseListAllocationsResponse(rsp *http.Response) (*ListAllocationsResponse,
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListAllocationsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21449,12 +21507,12 @@ func ParseAllocateResponse(rsp *http.Response) (*AllocateResponse, error) {
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers AllocateResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -21655,6 +21713,13 @@ func ParseGetBudgetReportResponse(rsp *http.Response) (*GetBudgetReportResponse,
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetBudgetReportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21837,6 +21902,13 @@ func ParseListClaimsResponse(rsp *http.Response) (*ListClaimsResponse, error) {
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListClaimsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22102,12 +22174,12 @@ func ParseSubmitClaimResponse(rsp *http.Response) (*SubmitClaimResponse, error) 
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers SubmitClaimResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -22291,6 +22363,13 @@ func ParseGetClaimResponse(rsp *http.Response) (*GetClaimResponse, error) {
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetClaimResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22556,12 +22635,12 @@ func ParseApproveClaimResponse(rsp *http.Response) (*ApproveClaimResponse, error
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ApproveClaimResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -22759,6 +22838,13 @@ func ParseGetEvidenceResponse(rsp *http.Response) (*GetEvidenceResponse, error) 
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetEvidenceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23024,12 +23110,12 @@ func ParseObjectClaimResponse(rsp *http.Response) (*ObjectClaimResponse, error) 
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ObjectClaimResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -23296,12 +23382,12 @@ func ParseRejectClaimResponse(rsp *http.Response) (*RejectClaimResponse, error) 
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers RejectClaimResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -23568,12 +23654,12 @@ func ParseRequestChangesClaimResponse(rsp *http.Response) (*RequestChangesClaimR
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers RequestChangesClaimResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -23840,12 +23926,12 @@ func ParseResubmitClaimResponse(rsp *http.Response) (*ResubmitClaimResponse, err
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ResubmitClaimResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -24112,12 +24198,12 @@ func ParseRevokeClaimResponse(rsp *http.Response) (*RevokeClaimResponse, error) 
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers RevokeClaimResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -24301,6 +24387,13 @@ func ParseListContractsResponse(rsp *http.Response) (*ListContractsResponse, err
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListContractsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24566,12 +24659,12 @@ func ParseCreateContractResponse(rsp *http.Response) (*CreateContractResponse, e
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateContractResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -24755,6 +24848,13 @@ func ParseGetContractResponse(rsp *http.Response) (*GetContractResponse, error) 
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetContractResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -25020,12 +25120,12 @@ func ParseActivateContractResponse(rsp *http.Response) (*ActivateContractRespons
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ActivateContractResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -25292,12 +25392,12 @@ func ParseAmendContractResponse(rsp *http.Response) (*AmendContractResponse, err
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers AmendContractResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -25564,12 +25664,12 @@ func ParseEndContractResponse(rsp *http.Response) (*EndContractResponse, error) 
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers EndContractResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -25836,12 +25936,12 @@ func ParseSuspendContractResponse(rsp *http.Response) (*SuspendContractResponse,
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers SuspendContractResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -26025,6 +26125,13 @@ func ParseListFundingStreamsResponse(rsp *http.Response) (*ListFundingStreamsRes
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListFundingStreamsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26290,12 +26397,12 @@ func ParseCreateFundingStreamResponse(rsp *http.Response) (*CreateFundingStreamR
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateFundingStreamResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -26479,6 +26586,13 @@ func ParseGetFundingStreamResponse(rsp *http.Response) (*GetFundingStreamRespons
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetFundingStreamResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26678,6 +26792,13 @@ func ParseGetFundingStreamReportResponse(rsp *http.Response) (*GetFundingStreamR
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetFundingStreamReportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26860,6 +26981,13 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetMeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27042,6 +27170,13 @@ func ParseListParticipantsResponse(rsp *http.Response) (*ListParticipantsRespons
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListParticipantsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27307,12 +27442,12 @@ func ParseCreateParticipantResponse(rsp *http.Response) (*CreateParticipantRespo
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateParticipantResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -27496,6 +27631,13 @@ func ParseGetParticipantResponse(rsp *http.Response) (*GetParticipantResponse, e
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetParticipantResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27678,6 +27820,13 @@ func ParseListPaymentRunsResponse(rsp *http.Response) (*ListPaymentRunsResponse,
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListPaymentRunsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27967,12 +28116,12 @@ func ParseCreatePaymentRunResponse(rsp *http.Response) (*CreatePaymentRunRespons
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreatePaymentRunResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -28156,6 +28305,13 @@ func ParseGetPaymentRunResponse(rsp *http.Response) (*GetPaymentRunResponse, err
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetPaymentRunResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -28421,12 +28577,12 @@ func ParseApprovePaymentRunResponse(rsp *http.Response) (*ApprovePaymentRunRespo
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ApprovePaymentRunResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -28693,12 +28849,12 @@ func ParseCancelPaymentRunResponse(rsp *http.Response) (*CancelPaymentRunRespons
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CancelPaymentRunResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -28965,12 +29121,12 @@ func ParseConfirmPaymentRunResponse(rsp *http.Response) (*ConfirmPaymentRunRespo
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ConfirmPaymentRunResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -29237,12 +29393,12 @@ func ParseExportPaymentRunResponse(rsp *http.Response) (*ExportPaymentRunRespons
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ExportPaymentRunResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -29440,6 +29596,13 @@ func ParseGetPaymentRunJournalResponse(rsp *http.Response) (*GetPaymentRunJourna
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetPaymentRunJournalResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -29636,6 +29799,13 @@ func ParseGetPaymentRunSepaResponse(rsp *http.Response) (*GetPaymentRunSepaRespo
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetPaymentRunSepaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -29818,6 +29988,13 @@ func ParseListPaymentRunStatementsResponse(rsp *http.Response) (*ListPaymentRunS
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListPaymentRunStatementsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30000,6 +30177,13 @@ func ParseListProvidersResponse(rsp *http.Response) (*ListProvidersResponse, err
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListProvidersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30265,12 +30449,12 @@ func ParseCreateProviderResponse(rsp *http.Response) (*CreateProviderResponse, e
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateProviderResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -30454,6 +30638,13 @@ func ParseGetProviderResponse(rsp *http.Response) (*GetProviderResponse, error) 
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetProviderResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30719,12 +30910,12 @@ func ParseImportExamResultsResponse(rsp *http.Response) (*ImportExamResultsRespo
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ImportExamResultsResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -30908,6 +31099,13 @@ func ParseListStatementsResponse(rsp *http.Response) (*ListStatementsResponse, e
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListStatementsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31090,6 +31288,13 @@ func ParseGetStatementResponse(rsp *http.Response) (*GetStatementResponse, error
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetStatementResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31262,6 +31467,13 @@ func ParseGetStatementPdfResponse(rsp *http.Response) (*GetStatementPdfResponse,
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetStatementPdfResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31444,6 +31656,13 @@ func ParseListTrajectoriesResponse(rsp *http.Response) (*ListTrajectoriesRespons
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListTrajectoriesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31709,12 +31928,12 @@ func ParseReferResponse(rsp *http.Response) (*ReferResponse, error) {
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReferResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -31898,6 +32117,13 @@ func ParseGetTrajectoryResponse(rsp *http.Response) (*GetTrajectoryResponse, err
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetTrajectoryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -32163,12 +32389,12 @@ func ParseDeclineTrajectoryResponse(rsp *http.Response) (*DeclineTrajectoryRespo
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeclineTrajectoryResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -32435,12 +32661,12 @@ func ParseStartTrajectoryResponse(rsp *http.Response) (*StartTrajectoryResponse,
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers StartTrajectoryResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -32707,12 +32933,12 @@ func ParseTerminateTrajectoryResponse(rsp *http.Response) (*TerminateTrajectoryR
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers TerminateTrajectoryResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -32896,6 +33122,13 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListUsersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -33161,12 +33394,12 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateUserResponse429Headers
-		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.IdempotencyReplayed = &value
+			headers.RetryAfter = &value
 		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
@@ -33350,6 +33583,13 @@ func ParseVerificationQueueResponse(rsp *http.Response) (*VerificationQueueRespo
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers VerificationQueueResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
