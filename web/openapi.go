@@ -2,6 +2,7 @@ package web
 
 import (
 	"maps"
+	"fmt"
 	"net/http"
 	"reflect"
 	"slices"
@@ -131,8 +132,8 @@ func completeDocument(oapi *huma.OpenAPI) {
 				}
 			}
 			if _, ok := o.Responses["429"]; !ok {
-				o.Responses["429"] = problemAnswer(http.StatusTooManyRequests,
-					"too_many_requests: more than 30 wrong API tokens a minute came from your address; retry after Retry-After seconds.")
+				o.Responses["429"] = problemAnswer(http.StatusTooManyRequests, fmt.Sprintf(
+					"too_many_requests: %d wrong API tokens came from your address within a minute; retry after Retry-After seconds.", badTokenLimit))
 			}
 			if _, ok := o.Responses["503"]; !ok {
 				o.Responses["503"] = problemAnswer(http.StatusServiceUnavailable,

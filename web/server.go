@@ -114,8 +114,6 @@ func New(cfg Config, db *database.DB, log *slog.Logger) (*Server, error) {
 		// person who mistypes, too few for guessing.
 		loginIP: httprate.NewRateLimiter(10, time.Minute),
 		loginID: httprate.NewRateLimiter(5, time.Minute),
-		// Thirty wrong API tokens a minute per address; a right token is
-		// never counted, so a busy provider system is never slowed.
 		badTokens: newFailureLimit(badTokenLimit, time.Minute),
 	}
 	s.outcomes = outcomes.NewService(db.Gorm, s.pooling)
