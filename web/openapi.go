@@ -1,8 +1,8 @@
 package web
 
 import (
-	"maps"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"slices"

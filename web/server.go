@@ -112,8 +112,8 @@ func New(cfg Config, db *database.DB, log *slog.Logger) (*Server, error) {
 		metrics:   newMetrics(),
 		// Ten tries a minute per address, five per account: enough for a
 		// person who mistypes, too few for guessing.
-		loginIP: httprate.NewRateLimiter(10, time.Minute),
-		loginID: httprate.NewRateLimiter(5, time.Minute),
+		loginIP:   httprate.NewRateLimiter(10, time.Minute),
+		loginID:   httprate.NewRateLimiter(5, time.Minute),
 		badTokens: newFailureLimit(badTokenLimit, time.Minute),
 	}
 	s.outcomes = outcomes.NewService(db.Gorm, s.pooling)
