@@ -110,33 +110,43 @@ func (s *Service) CreateContract(ctx context.Context, actor access.Actor, in Con
 		return ContractDetail{}, err
 	}
 	var out ContractDetail
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		cats, err := categoryMap(ctx, tx)
-		if err != nil {
-			return err
-		}
-		c, v, err := planCreate(in, cats, s.now())
-		if err != nil {
-			return err
-		}
-		if err := insertContract(ctx, tx, &c); err != nil {
-			return err
-		}
-		if err := insertVersion(ctx, tx, &v); err != nil {
-			return err
-		}
-		if err := insertProducts(ctx, tx, v.Products); err != nil {
-			return err
-		}
-		if err := updateContractColumns(ctx, tx, c.ID, map[string]any{"current_version_id": v.ID}); err != nil {
-			return err
-		}
-		if out, err = loadDetail(ctx, tx, c.ID); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, actor, audit.Event{Action: "contract.create", EntityType: "contract", EntityID: c.ID.String(), After: out})
+	err := s.tx(ctx, func(tx *gorm.DB) (err error) {
+		out, err = CreateDraft(ctx, tx, actor, in, s.now())
+		return err
 	})
 	return out, err
+}
+
+// CreateDraft stores a draft contract in the caller's transaction tx, by
+// the same rules as CreateContract, with its audit event: procurement's
+// conclusion of a tender makes its contracts with it. The caller has
+// checked the actor's rights.
+func CreateDraft(ctx context.Context, tx *gorm.DB, actor access.Actor, in ContractInput, now time.Time) (ContractDetail, error) {
+	cats, err := categoryMap(ctx, tx)
+	if err != nil {
+		return ContractDetail{}, err
+	}
+	c, v, err := planCreate(in, cats, now)
+	if err != nil {
+		return ContractDetail{}, err
+	}
+	if err := insertContract(ctx, tx, &c); err != nil {
+		return ContractDetail{}, err
+	}
+	if err := insertVersion(ctx, tx, &v); err != nil {
+		return ContractDetail{}, err
+	}
+	if err := insertProducts(ctx, tx, v.Products); err != nil {
+		return ContractDetail{}, err
+	}
+	if err := updateContractColumns(ctx, tx, c.ID, map[string]any{"current_version_id": v.ID}); err != nil {
+		return ContractDetail{}, err
+	}
+	out, err := loadDetail(ctx, tx, c.ID)
+	if err != nil {
+		return ContractDetail{}, err
+	}
+	return out, audit.Record(ctx, tx, actor, audit.Event{Action: "contract.create", EntityType: "contract", EntityID: c.ID.String(), After: out})
 }
 
 // UpdateDraft replaces a draft contract's terms and products.

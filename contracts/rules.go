@@ -494,29 +494,32 @@ func validateProducts(errs *fault.Fields, products []Product, categories map[str
 	}
 	seen := map[string]bool{}
 	for i, p := range products {
-		f := fmt.Sprintf("products[%d]", i)
-		checkCode(errs, f+".code", p.Code, "product", seen, ProductCodeDuplicate)
-		requireText(errs, f+".name", p.Name, 200)
-		cat, known := categories[p.CategoryCode]
-		switch {
-		case p.CategoryCode == "":
-			addField(errs, f+".category_code", Required, "choose a service category")
-		case !known:
-			addField(errs, f+".category_code", CategoryUnknown, "no service category "+p.CategoryCode)
-		case !cat.Active:
-			addField(errs, f+".category_code", CategoryInactive, "the category "+p.CategoryCode+" is no longer offered")
-		}
-		priceOK := true
-		switch {
-		case !p.Price.IsPositive():
-			addField(errs, f+".price", PriceNotPositive, "the price must be more than zero")
-			priceOK = false
-		case !p.Price.Equal(p.Price.Round(2)):
-			addField(errs, f+".price", AmountTooPrecise, "at most two decimals")
-			priceOK = false
-		}
-		validateSchedule(errs, f, p, cat, known, priceOK)
+		validateProduct(errs, fmt.Sprintf("products[%d]", i), p, categories, seen)
 	}
+}
+
+func validateProduct(errs *fault.Fields, f string, p Product, categories map[string]Category, seen map[string]bool) {
+	checkCode(errs, f+".code", p.Code, "product", seen, ProductCodeDuplicate)
+	requireText(errs, f+".name", p.Name, 200)
+	cat, known := categories[p.CategoryCode]
+	switch {
+	case p.CategoryCode == "":
+		addField(errs, f+".category_code", Required, "choose a service category")
+	case !known:
+		addField(errs, f+".category_code", CategoryUnknown, "no service category "+p.CategoryCode)
+	case !cat.Active:
+		addField(errs, f+".category_code", CategoryInactive, "the category "+p.CategoryCode+" is no longer offered")
+	}
+	priceOK := true
+	switch {
+	case !p.Price.IsPositive():
+		addField(errs, f+".price", PriceNotPositive, "the price must be more than zero")
+		priceOK = false
+	case !p.Price.Equal(p.Price.Round(2)):
+		addField(errs, f+".price", AmountTooPrecise, "at most two decimals")
+		priceOK = false
+	}
+	validateSchedule(errs, f, p, cat, known, priceOK)
 }
 
 // checkCode checks the code of one product or milestone (what) and notes it

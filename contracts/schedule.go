@@ -1,8 +1,12 @@
 package contracts
 
 import (
+	"context"
+
+	"github.com/euregio/tranche/internal/fault"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
 )
 
 // Product is what a contract version sells: a trajectory of one service
@@ -59,4 +63,19 @@ func (p Product) Milestone(code string) (Milestone, bool) {
 		}
 	}
 	return Milestone{}, false
+}
+
+// CheckProduct checks one product and its schedule by the rules every
+// contract's products follow, with field paths under field (lots[0]. …), and
+// returns it trimmed. A tender's lot is checked with it at its maximum
+// price, so that the contracts its bids become pass the same rules.
+func CheckProduct(ctx context.Context, tx *gorm.DB, field string, p Product) (Product, error) {
+	cats, err := categoryMap(ctx, tx)
+	if err != nil {
+		return Product{}, err
+	}
+	p = normalizeProducts([]Product{p})[0]
+	var errs fault.Fields
+	validateProduct(&errs, field, p, cats, map[string]bool{})
+	return p, errs.Err()
 }

@@ -173,7 +173,7 @@ type meOutput struct {
 	Body struct {
 		UserID     *uuid.UUID `json:"user_id,omitempty"`
 		Email      string     `json:"email"`
-		Roles      []string   `json:"roles" enum:"admin,procurement,casemanager,verifier,finance,provider,auditor"`
+		Roles      []string   `json:"roles" enum:"admin,procurement,casemanager,verifier,finance,provider,auditor,evaluator"`
 		ProviderID *uuid.UUID `json:"provider_id,omitempty"`
 	}
 }

@@ -14,7 +14,7 @@ type UserBody struct {
 	ID         uuid.UUID  `json:"id"`
 	Email      string     `json:"email"`
 	Name       string     `json:"name"`
-	Roles      []string   `json:"roles" enum:"admin,procurement,casemanager,verifier,finance,provider,auditor"`
+	Roles      []string   `json:"roles" enum:"admin,procurement,casemanager,verifier,finance,provider,auditor,evaluator"`
 	ProviderID *uuid.UUID `json:"provider_id,omitempty"`
 	Locale     string     `json:"locale"`
 }
@@ -31,7 +31,7 @@ type createUserInput struct {
 	Body struct {
 		Email       string   `json:"email" doc:"Login email address."`
 		Name        string   `json:"name,omitempty"`
-		Roles       []string `json:"roles" doc:"admin, procurement, casemanager, verifier, finance, provider, auditor."`
+		Roles       []string `json:"roles" doc:"admin, procurement, casemanager, verifier, finance, provider, auditor, evaluator."`
 		ProviderKVK string   `json:"provider_kvk,omitempty" doc:"KvK number of the provider; required with the provider role."`
 		Password    string   `json:"password,omitempty" doc:"At least 12 characters; leave out for a user that only uses API tokens."`
 		Locale      string   `json:"locale,omitempty" enum:"nl,en,de" doc:"Page language (default nl)."`

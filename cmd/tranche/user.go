@@ -20,7 +20,7 @@ func runUser(ctx context.Context, e *env, args []string) error {
 	}
 	fs := newFlags(e, "user add", "user add --email E --role R[,R…] [--provider KVK] [--password-stdin]")
 	email := fs.String("email", "", "the user's email address (required)")
-	roles := fs.String("role", "", "roles, comma-separated: admin, procurement, casemanager, verifier, finance, provider, auditor (required)")
+	roles := fs.String("role", "", "roles, comma-separated: admin, procurement, casemanager, verifier, finance, provider, auditor, evaluator (required)")
 	provider := fs.String("provider", "", "the provider's KvK number (required with the provider role)")
 	name := fs.String("name", "", "the user's name")
 	locale := fs.String("locale", "nl", "page language: nl, en or de")

@@ -20,10 +20,11 @@ const (
 	Finance     Role = "finance"
 	Provider    Role = "provider"
 	Auditor     Role = "auditor"
+	Evaluator   Role = "evaluator"
 )
 
 // Roles lists every role in display order.
-var Roles = []Role{Admin, Procurement, CaseManager, Verifier, Finance, Provider, Auditor}
+var Roles = []Role{Admin, Procurement, CaseManager, Verifier, Finance, Provider, Auditor, Evaluator}
 
 // ParseRoles reads a comma-separated list such as "finance,auditor".
 func ParseRoles(s string) ([]Role, error) {
@@ -34,7 +35,7 @@ func ParseRoles(s string) ([]Role, error) {
 			continue
 		}
 		if !slices.Contains(Roles, r) {
-			return nil, fault.Invalid(fault.Field("role", "unknown_role", "unknown role "+string(r)+"; choose from admin, procurement, casemanager, verifier, finance, provider, auditor"))
+			return nil, fault.Invalid(fault.Field("role", "unknown_role", "unknown role "+string(r)+"; choose from admin, procurement, casemanager, verifier, finance, provider, auditor, evaluator"))
 		}
 		if !slices.Contains(out, r) {
 			out = append(out, r)

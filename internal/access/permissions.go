@@ -20,7 +20,8 @@ const (
 	ReadContracts    Action = "contracts.read" // a provider user: only its own
 	WriteTenders     Action = "tenders.write"
 	ReadTenders      Action = "tenders.read"
-	SubmitBids       Action = "bids.submit"
+	SubmitBids       Action = "bids.submit" // also questions, objections and open-house applications
+	ScoreBids        Action = "bids.score"  // a committee member only
 	WriteParticipant Action = "participants.write"
 	ReadParticipants Action = "participants.read" // a provider: only those it serves
 	ReadPersonalData Action = "participants.personal"
@@ -50,8 +51,9 @@ var matrix = map[Action][]Role{
 	WriteContracts:   {Procurement},
 	ReadContracts:    {Procurement, CaseManager, Verifier, Finance, Auditor, Provider},
 	WriteTenders:     {Procurement},
-	ReadTenders:      {Procurement, Auditor, Provider},
+	ReadTenders:      {Procurement, Auditor, Provider, Evaluator},
 	SubmitBids:       {Provider},
+	ScoreBids:        {Evaluator},
 	WriteParticipant: {CaseManager},
 	ReadParticipants: {CaseManager, Verifier, Auditor, Provider},
 	ReadPersonalData: {CaseManager, Verifier, Auditor, Provider},

@@ -8,34 +8,35 @@ import (
 // The expected matrix, written out as a grid so that a change to who may do
 // what shows up in review as a change to this picture.
 const grid = `
-action                  admin procurement casemanager verifier finance provider auditor
-users.manage            x     .           .           .        .       .        .
-settings.manage         x     .           .           .        .       .        .
-audit.read              .     .           .           .        .       .        x
-funding.write           .     x           .           .        .       .        .
-funding.read            .     x           .           .        x       .        x
-report.read             .     x           .           .        x       .        x
-providers.write         .     x           .           .        .       .        .
-providers.read          .     x           x           x        x       x        x
-contracts.write         .     x           .           .        .       .        .
-contracts.read          .     x           x           x        x       x        x
-tenders.write           .     x           .           .        .       .        .
-tenders.read            .     x           .           .        .       x        x
-bids.submit             .     .           .           .        .       x        .
-participants.write      .     .           x           .        .       .        .
-participants.read       .     .           x           x        .       x        x
-participants.personal   .     .           x           x        .       x        x
-trajectories.refer      .     .           x           .        .       .        .
-trajectories.terminate  .     .           x           .        .       .        .
-trajectories.start      .     .           .           .        .       x        .
-trajectories.read       .     .           x           x        x       x        x
-claims.submit           .     .           .           .        .       x        .
-claims.verify           .     .           .           x        .       .        .
-claims.read             .     .           x           x        x       x        x
-claims.evidence         .     .           .           x        .       x        x
-payments.write          .     .           .           .        x       .        .
-payments.read           .     .           .           .        x       .        x
-statements.read         .     .           .           .        x       x        x
+action                  admin procurement casemanager verifier finance provider auditor evaluator
+users.manage            x     .           .           .        .       .        .       .
+settings.manage         x     .           .           .        .       .        .       .
+audit.read              .     .           .           .        .       .        x       .
+funding.write           .     x           .           .        .       .        .       .
+funding.read            .     x           .           .        x       .        x       .
+report.read             .     x           .           .        x       .        x       .
+providers.write         .     x           .           .        .       .        .       .
+providers.read          .     x           x           x        x       x        x       .
+contracts.write         .     x           .           .        .       .        .       .
+contracts.read          .     x           x           x        x       x        x       .
+tenders.write           .     x           .           .        .       .        .       .
+tenders.read            .     x           .           .        .       x        x       x
+bids.submit             .     .           .           .        .       x        .       .
+bids.score              .     .           .           .        .       .        .       x
+participants.write      .     .           x           .        .       .        .       .
+participants.read       .     .           x           x        .       x        x       .
+participants.personal   .     .           x           x        .       x        x       .
+trajectories.refer      .     .           x           .        .       .        .       .
+trajectories.terminate  .     .           x           .        .       .        .       .
+trajectories.start      .     .           .           .        .       x        .       .
+trajectories.read       .     .           x           x        x       x        x       .
+claims.submit           .     .           .           .        .       x        .       .
+claims.verify           .     .           .           x        .       .        .       .
+claims.read             .     .           x           x        x       x        x       .
+claims.evidence         .     .           .           x        .       x        x       .
+payments.write          .     .           .           .        x       .        .       .
+payments.read           .     .           .           .        x       .        x       .
+statements.read         .     .           .           .        x       x        x       .
 `
 
 func TestPermissionMatrix(t *testing.T) {

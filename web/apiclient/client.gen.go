@@ -407,6 +407,7 @@ const (
 	MeOutputBodyRolesAdmin       MeOutputBodyRoles = "admin"
 	MeOutputBodyRolesAuditor     MeOutputBodyRoles = "auditor"
 	MeOutputBodyRolesCasemanager MeOutputBodyRoles = "casemanager"
+	MeOutputBodyRolesEvaluator   MeOutputBodyRoles = "evaluator"
 	MeOutputBodyRolesFinance     MeOutputBodyRoles = "finance"
 	MeOutputBodyRolesProcurement MeOutputBodyRoles = "procurement"
 	MeOutputBodyRolesProvider    MeOutputBodyRoles = "provider"
@@ -421,6 +422,8 @@ func (e MeOutputBodyRoles) Valid() bool {
 	case MeOutputBodyRolesAuditor:
 		return true
 	case MeOutputBodyRolesCasemanager:
+		return true
+	case MeOutputBodyRolesEvaluator:
 		return true
 	case MeOutputBodyRolesFinance:
 		return true
@@ -1091,6 +1094,7 @@ const (
 	UserBodyRolesAdmin       UserBodyRoles = "admin"
 	UserBodyRolesAuditor     UserBodyRoles = "auditor"
 	UserBodyRolesCasemanager UserBodyRoles = "casemanager"
+	UserBodyRolesEvaluator   UserBodyRoles = "evaluator"
 	UserBodyRolesFinance     UserBodyRoles = "finance"
 	UserBodyRolesProcurement UserBodyRoles = "procurement"
 	UserBodyRolesProvider    UserBodyRoles = "provider"
@@ -1105,6 +1109,8 @@ func (e UserBodyRoles) Valid() bool {
 	case UserBodyRolesAuditor:
 		return true
 	case UserBodyRolesCasemanager:
+		return true
+	case UserBodyRolesEvaluator:
 		return true
 	case UserBodyRolesFinance:
 		return true
@@ -1454,7 +1460,7 @@ type CreateUserInputBody struct {
 	// ProviderKvk KvK number of the provider; required with the provider role.
 	ProviderKvk *string `json:"provider_kvk,omitempty"`
 
-	// Roles admin, procurement, casemanager, verifier, finance, provider, auditor.
+	// Roles admin, procurement, casemanager, verifier, finance, provider, auditor, evaluator.
 	Roles []string `json:"roles"`
 }
 
