@@ -49,6 +49,7 @@ func (s *Server) newAPI(e *gin.Engine) huma.API {
 	s.registerUsersAPI(api)
 	s.registerPoolingAPI(api)
 	s.registerContractsAPI(api)
+	s.registerProcurementAPI(api)
 	s.registerOutcomesAPI(api)
 	s.registerBillingAPI(api)
 	completeDocument(api.OpenAPI())

@@ -151,26 +151,39 @@ func parseProducts(errs *fault.Fields, in []ProductBody) []contracts.Product {
 		f := fmt.Sprintf("products[%d]", i)
 		prod := contracts.Product{Code: p.Code, Name: p.Name, CategoryCode: p.CategoryCode}
 		prod.Price = money.ParseField(errs, f+".price", p.Price, false)
-		for j, m := range p.Milestones {
-			mf := fmt.Sprintf("%s.milestones[%d]", f, j)
-			ms := contracts.Milestone{Code: m.Code, Name: m.Name, OutcomeDomain: m.OutcomeDomain, DeadlineMonths: m.DeadlineMonths,
-				Prerequisites: m.Prerequisites, EvidenceRequired: m.EvidenceRequired, EvidenceKinds: m.EvidenceKinds}
-			if m.Share != "" {
-				if d, err := decimal.NewFromString(m.Share); err != nil {
-					errs.Add(mf+".share", "not_a_percentage", "a percentage such as 40 or 12.5")
-				} else {
-					ms.Share = &d
-				}
-			}
-			if m.FixedAmount != "" {
-				d := money.ParseField(errs, mf+".fixed_amount", m.FixedAmount, false)
-				ms.FixedAmount = &d
-			}
-			prod.Milestones = append(prod.Milestones, ms)
-		}
+		prod.Milestones = parseMilestones(errs, f, p.Milestones)
 		out[i] = prod
 	}
 	return out
+}
+
+// parseMilestones reads a schedule as typed; f prefixes the field paths.
+func parseMilestones(errs *fault.Fields, f string, in []MilestoneBody) []contracts.Milestone {
+	var out []contracts.Milestone
+	for j, m := range in {
+		mf := fmt.Sprintf("%s.milestones[%d]", f, j)
+		ms := contracts.Milestone{Code: m.Code, Name: m.Name, OutcomeDomain: m.OutcomeDomain, DeadlineMonths: m.DeadlineMonths,
+			Prerequisites: m.Prerequisites, EvidenceRequired: m.EvidenceRequired, EvidenceKinds: m.EvidenceKinds}
+		if m.Share != "" {
+			ms.Share = parsePercent(errs, mf+".share", m.Share)
+		}
+		if m.FixedAmount != "" {
+			d := money.ParseField(errs, mf+".fixed_amount", m.FixedAmount, false)
+			ms.FixedAmount = &d
+		}
+		out = append(out, ms)
+	}
+	return out
+}
+
+// parsePercent reads a percentage or a score ("40", "12.5").
+func parsePercent(errs *fault.Fields, field, s string) *decimal.Decimal {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		errs.Add(field, "not_a_percentage", "a number such as 40 or 12.5")
+		return nil
+	}
+	return &d
 }
 
 // parseDate is dateParam for forms that collect every field's error.
@@ -204,11 +217,7 @@ func (b contractInputBody) input() (contracts.ContractInput, error) {
 	in.PeriodEnd = parseDate(&errs, "period_end", b.PeriodEnd, false)
 	in.Ceiling = money.ParseField(&errs, "ceiling", b.Ceiling, false)
 	if b.VATRate != "" {
-		if d, err := decimal.NewFromString(b.VATRate); err != nil {
-			errs.Add("vat_rate", "not_a_percentage", "a percentage such as 21")
-		} else {
-			in.VATRate = &d
-		}
+		in.VATRate = parsePercent(&errs, "vat_rate", b.VATRate)
 	}
 	in.Products = parseProducts(&errs, b.Products)
 	return in, errs.Err()

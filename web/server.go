@@ -17,6 +17,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/euregio/tranche/billing"
 	"github.com/euregio/tranche/contracts"
+	"github.com/euregio/tranche/contracts/procurement"
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/fault"
@@ -73,17 +74,19 @@ type Server struct {
 	access    *access.Service
 	pooling   *pooling.Service
 	contracts *contracts.Service
-	outcomes  *outcomes.Service
-	billing   *billing.Service
-	sessions  *scs.SessionManager
-	idem      *idempotency.Store
-	pages     *renderer
-	engine    *gin.Engine
-	api       huma.API
-	metrics   *metrics
-	loginIP   *httprate.RateLimiter
-	loginID   *httprate.RateLimiter
-	badTokens *failureLimit
+	// procurement buys what contracts hold: tenders, bids, award.
+	procurement *procurement.Service
+	outcomes    *outcomes.Service
+	billing     *billing.Service
+	sessions    *scs.SessionManager
+	idem        *idempotency.Store
+	pages       *renderer
+	engine      *gin.Engine
+	api         huma.API
+	metrics     *metrics
+	loginIP     *httprate.RateLimiter
+	loginID     *httprate.RateLimiter
+	badTokens   *failureLimit
 
 	jobsMu sync.Mutex
 	jobs   *pdfJobs // background statement PDFs; see api_billing.go
@@ -116,6 +119,7 @@ func New(cfg Config, db *database.DB, log *slog.Logger) (*Server, error) {
 		loginID:   httprate.NewRateLimiter(5, time.Minute),
 		badTokens: newFailureLimit(badTokenLimit, time.Minute),
 	}
+	s.procurement = procurement.NewService(db.Gorm, pool)
 	s.outcomes = outcomes.NewService(db.Gorm, s.pooling)
 	s.billing = billing.NewService(db.Gorm, s.pooling)
 	s.sessions = scs.New()

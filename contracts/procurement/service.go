@@ -31,6 +31,15 @@ func NewService(db *gorm.DB, funds contracts.Funds) *Service {
 	return &Service{db: db, funds: funds, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
+// WithClock returns a copy of the service that reads the time from now:
+// the deadline, the standstill and every recorded moment follow it (the
+// demo's story and the tests move it).
+func (s *Service) WithClock(now func() time.Time) *Service {
+	c := *s
+	c.now = func() time.Time { return now().UTC().Truncate(time.Microsecond) }
+	return &c
+}
+
 func (s *Service) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return database.Transaction(ctx, s.db, fn)
 }
