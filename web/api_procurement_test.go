@@ -104,7 +104,7 @@ func TestProcurementAPI(t *testing.T) {
 	var bidA, bidB BidBody
 	bid := func(price string) map[string]any {
 		return map[string]any{"price": price, "capacity": 40, "vat_exempt": true, "declaration": true,
-			"answers": map[string]string{"plan": "Kleine groepen", "results": "82 % A2"},
+			"answers":     map[string]string{"plan": "Kleine groepen", "results": "82 % A2"},
 			"attachments": []map[string]any{{"criterion": "results", "filename": "cijfers.pdf", "content": []byte("%PDF-1.4 cijfers")}}}
 	}
 	e.postJSON("/api/v1/lots/"+lot+"/bids", bidderA, bid("1000.00")).json(t, &bidA)
