@@ -21,7 +21,8 @@ import (
 // that pay, and "Pagina n van m". The DejaVu Sans font (fonts/LICENSE) is
 // embedded so that Şahin, Nguyễn, Ćosić and Müller print as written. The
 // PDF's dates come from the run, so the same statement renders the same.
-// This is the only file that imports gofpdf.
+// Other documents (a tender's opening record, an award notice) render
+// through RenderDocumentPDF below. This is the only file that imports gofpdf.
 
 //go:embed fonts/DejaVuSans.ttf
 var fontRegular []byte
@@ -382,4 +383,152 @@ func countryName(code string) string {
 		return "België"
 	}
 	return code
+}
+
+// Document is a plain A4 document Tranche issues besides statements (a
+// tender's opening record, an award notice): the issuer and title on every
+// page, facts as label–value lines, then sections of paragraphs and
+// tables whose header row repeats on a new page. PageLabel is the footer
+// in the document's language, with %d for the page and %d for the count
+// ("Pagina %d van %d"). Date is the document's own, so the same document
+// renders the same bytes.
+type Document struct {
+	Issuer    string
+	Title     string
+	Date      time.Time
+	Facts     [][2]string
+	Sections  []DocumentSection
+	PageLabel string
+}
+
+// DocumentSection is a heading with paragraphs and at most one table.
+type DocumentSection struct {
+	Heading    string
+	Paragraphs []string
+	Table      *DocumentTable
+}
+
+// DocumentTable is a table; Widths are millimetres (at most 180 in all),
+// a cell too long for its column is cut with an ellipsis.
+type DocumentTable struct {
+	Header []string
+	Widths []float64
+	Rows   [][]string
+}
+
+// RenderDocumentPDF renders d, laid out twice so that the footer knows the
+// page count.
+func RenderDocumentPDF(d Document) (out []byte, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			out, err = nil, fmt.Errorf("document pdf %q: the PDF library failed: %v", d.Title, v)
+		}
+	}()
+	first := layoutDocument(d, 0)
+	final := layoutDocument(d, first.PageNo())
+	var buf bytes.Buffer
+	if err := final.Output(&buf); err != nil {
+		return nil, fmt.Errorf("document pdf: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func layoutDocument(d Document, pages int) *gofpdf.Fpdf {
+	pdf := gofpdf.New("P", "mm", "A4", "")
+	pdf.AddUTF8FontFromBytes(pdfFont, "", bytes.Clone(fontRegular))
+	pdf.AddUTF8FontFromBytes(pdfFont, "B", bytes.Clone(fontBold))
+	pdf.SetCreationDate(d.Date)
+	pdf.SetModificationDate(d.Date)
+	pdf.SetCatalogSort(true)
+	pdf.SetProducer("Tranche", true)
+	pdf.SetCreator("Tranche", true)
+	pdf.SetAuthor(pdfSafe(d.Issuer), true)
+	pdf.SetTitle(pdfSafe(d.Title), true)
+	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
+	pdf.SetAutoPageBreak(true, pdfBottom)
+	_, pageH := pdf.GetPageSize()
+	limit := pageH - pdfBottom
+	var header *DocumentTable
+	pdf.SetHeaderFunc(func() {
+		pdf.SetFont(pdfFont, "B", 13)
+		cellFormat(pdf, 0, 6, d.Issuer, "", 1, "L", false, 0, "")
+		pdf.SetFont(pdfFont, "B", 11)
+		cellFormat(pdf, 0, 6, d.Title, "", 1, "L", false, 0, "")
+		pdf.Line(pdfMargin, pdf.GetY()+1, 210-pdfMargin, pdf.GetY()+1)
+		pdf.Ln(4)
+		if header != nil {
+			documentTableHeader(pdf, header)
+		}
+	})
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-pdfBottom + 6)
+		pdf.SetFont(pdfFont, "", 8)
+		label := d.PageLabel
+		if label == "" {
+			label = "%d / %d"
+		}
+		cellFormat(pdf, 0, 4, fmt.Sprintf(label, pdf.PageNo(), max(pages, pdf.PageNo())), "", 0, "R", false, 0, "")
+	})
+	pdf.AddPage()
+	pdf.SetFont(pdfFont, "", 10)
+	for _, f := range d.Facts {
+		pdf.SetFont(pdfFont, "B", 10)
+		cellFormat(pdf, 55, 5, f[0], "", 0, "L", false, 0, "")
+		pdf.SetFont(pdfFont, "", 10)
+		pdf.MultiCell(0, 5, pdfSafe(f[1]), "", "L", false)
+	}
+	for _, s := range d.Sections {
+		pdf.Ln(4)
+		if s.Heading != "" {
+			pdf.SetFont(pdfFont, "B", 11)
+			cellFormat(pdf, 0, 6, s.Heading, "", 1, "L", false, 0, "")
+		}
+		pdf.SetFont(pdfFont, "", 10)
+		for _, p := range s.Paragraphs {
+			pdf.MultiCell(0, 5, pdfSafe(p), "", "L", false)
+			pdf.Ln(1)
+		}
+		if t := s.Table; t != nil {
+			documentTableHeader(pdf, t)
+			header = t
+			for _, row := range t.Rows {
+				if pdf.GetY()+5 > limit {
+					pdf.AddPage() // the header function repeats the table's header row
+				}
+				for i, cell := range row {
+					if i < len(t.Widths) {
+						cellFormat(pdf, t.Widths[i], 5, fitText(pdf, cell, t.Widths[i]-1), "", 0, "L", false, 0, "")
+					}
+				}
+				pdf.Ln(-1)
+			}
+			header = nil
+		}
+	}
+	return pdf
+}
+
+func documentTableHeader(pdf *gofpdf.Fpdf, t *DocumentTable) {
+	pdf.SetFont(pdfFont, "B", 8)
+	pdf.SetFillColor(235, 235, 235)
+	for i, h := range t.Header {
+		if i < len(t.Widths) {
+			cellFormat(pdf, t.Widths[i], 6, fitText(pdf, h, t.Widths[i]-1), "B", 0, "L", true, 0, "")
+		}
+	}
+	pdf.Ln(-1)
+	pdf.SetFont(pdfFont, "", 8)
+}
+
+// fitText cuts s with an ellipsis to fit width millimetres in the current font.
+func fitText(pdf *gofpdf.Fpdf, s string, width float64) string {
+	s = pdfSafe(s)
+	if pdf.GetStringWidth(s) <= width {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 0 && pdf.GetStringWidth(string(r)+"…") > width {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
 }

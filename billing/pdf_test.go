@@ -4,41 +4,21 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/euregio/tranche/billing"
+	"github.com/euregio/tranche/internal/pdftest"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 )
 
-// pdfText extracts the text of pages first..last (0: to the end) with
-// pdftotext; the test fails, not skips, when pdftotext is missing.
+// pdfText extracts the text of pages first..last (0: to the end).
 func pdfText(t testing.TB, data []byte, first, last int) string {
 	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Fatalf("pdftotext is needed to read the statement PDF (apt-get install poppler-utils): %v", err)
-	}
-	file := filepath.Join(t.TempDir(), "statement.pdf")
-	writeFile(t, file, data)
-	args := []string{"-layout", "-enc", "UTF-8"}
-	if first > 0 {
-		args = append(args, "-f", strconv.Itoa(first))
-	}
-	if last > 0 {
-		args = append(args, "-l", strconv.Itoa(last))
-	}
-	out, err := exec.Command(bin, append(args, file, "-")...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdftotext: %v\n%s", err, out)
-	}
-	return string(out)
+	return pdftest.Text(t, data, first, last)
 }
 
 func TestStatementPDFs(t *testing.T) {
@@ -180,5 +160,41 @@ func TestManyLinesSpanPages(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("PDF lacks %q", want)
 		}
+	}
+}
+
+// A plain document: facts, paragraphs and a table long enough for a second
+// page, whose header row repeats there; names print as written; the same
+// document renders the same bytes.
+func TestDocumentPDF(t *testing.T) {
+	doc := billing.Document{Issuer: "Gemeente Enschede", Title: "Proces-verbaal van opening T-1", PageLabel: "Pagina %d van %d",
+		Date:  time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC),
+		Facts: [][2]string{{"Aanbesteding", "T-1 — Taal en participatie"}, {"Geopend door", "Nguyễn Thị Ánh"}},
+		Sections: []billing.DocumentSection{{Heading: "Perceel 1: Taaltrajecten", Paragraphs: []string{"Şahin Ćosić — sha256 " + strings.Repeat("ab", 32)},
+			Table: &billing.DocumentTable{Header: []string{"Inschrijver", "Prijs"}, Widths: []float64{120, 60}}}}}
+	for i := range 80 {
+		doc.Sections[0].Table.Rows = append(doc.Sections[0].Table.Rows, []string{fmt.Sprintf("Inschrijver %02d met een heel erg lange naam die niet in de kolom past en wordt afgekapt", i), "1.000,00"})
+	}
+	b, err := billing.RenderDocumentPDF(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := billing.RenderDocumentPDF(doc)
+	if !bytes.Equal(b, again) {
+		t.Fatal("the same document rendered twice differs")
+	}
+	first, second := pdfText(t, b, 1, 1), pdfText(t, b, 2, 2)
+	for _, want := range []string{"Gemeente Enschede", "Nguyễn Thị Ánh", "Şahin Ćosić", strings.Repeat("ab", 32), "Inschrijver 00", "Pagina 1 van 2"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("page 1 lacks %q", want)
+		}
+	}
+	for _, want := range []string{"Inschrijver 79", "Prijs", "Pagina 2 van 2"} {
+		if !strings.Contains(second, want) {
+			t.Errorf("page 2 lacks %q:\n%s", want, second)
+		}
+	}
+	if strings.Contains(first, "wordt afgekapt") {
+		t.Error("a cell too long for its column runs over")
 	}
 }

@@ -50,6 +50,7 @@ func (s *Server) newAPI(e *gin.Engine) huma.API {
 	s.registerPoolingAPI(api)
 	s.registerContractsAPI(api)
 	s.registerProcurementAPI(api)
+	s.registerProcurementPDFs(api)
 	s.registerOutcomesAPI(api)
 	s.registerBillingAPI(api)
 	completeDocument(api.OpenAPI())

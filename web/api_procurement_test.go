@@ -2,11 +2,13 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/euregio/tranche/internal/access"
+	"github.com/euregio/tranche/internal/pdftest"
 )
 
 // apiClock is the server's clock in a procurement test: it stands still
@@ -189,6 +191,21 @@ func TestProcurementAPI(t *testing.T) {
 	e.get("/api/v1/bids/"+bidA.ID.String()+"/notice", bidderA).json(t, &notice)
 	if notice.Own == nil || notice.Own.Rank != 2 || len(notice.Winners) != 1 || notice.StandstillEnd != "2026-03-29" {
 		t.Fatalf("notice: %+v", notice)
+	}
+	if r := e.get("/api/v1/bids/"+bidA.ID.String()+"/notice/pdf?lang=de", bidderA); r.Code != http.StatusOK {
+		t.Fatalf("notice pdf: %d %s", r.Code, r.Body)
+	} else if text := pdftest.Text(t, r.Body.Bytes(), 0, 0); !strings.Contains(text, "Zuschlagsentscheidung T-API-01, Los 1") ||
+		!strings.Contains(text, "Rang 2") || !strings.Contains(text, "76.00") || !strings.Contains(text, "29-03-2026") {
+		t.Fatalf("the German notice reads:\n%s", text)
+	}
+	e.get("/api/v1/bids/"+bidA.ID.String()+"/notice/pdf", bidderB).problem(t, http.StatusNotFound, "bid_not_found")
+	e.get("/api/v1/tenders/"+tender.ID.String()+"/opening/pdf", bidderA).problem(t, http.StatusNotFound, "tender_not_found")
+	if r := e.get("/api/v1/tenders/"+tender.ID.String()+"/opening/pdf", auditor); r.Code != http.StatusOK {
+		t.Fatalf("opening pdf: %d %s", r.Code, r.Body)
+	} else if text := pdftest.Text(t, r.Body.Bytes(), 0, 0); !strings.Contains(text, "Proces-verbaal van opening T-API-01") ||
+		!strings.Contains(text, "Taalhuis Twente") || !strings.Contains(text, "1.000,00") || !strings.Contains(text, bidA.ContentSHA256) ||
+		!strings.Contains(text, "inkoop1@enschede.example") || !strings.Contains(text, "inkoop2@enschede.example") {
+		t.Fatalf("the opening record reads:\n%s", text)
 	}
 	var c ConclusionBody
 	e.postJSON("/api/v1/tenders/"+tender.ID.String()+"/conclude", buyer, nil).json(t, &c)

@@ -299,6 +299,8 @@ var operationNotes = map[string]operationNote{
 	"admit-application":           {access.WriteTenders, "Four-eyes: the first call records the approval, a second procurement user's call confirms it and makes the draft contract at the fixed price."},
 	"refuse-application":          {access.WriteTenders, "With a note the applicant reads."},
 	"list-notices":                {access.SubmitBids, "Newest first."},
+	"get-tender-opening-pdf":      {access.ReadTenders, "The proces-verbaal van opening in Dutch: per lot the bidders, prices, submission times and content hashes, the opening time and both names. 409 bids_sealed before the opening; never for a provider."},
+	"get-bid-notice-pdf":          {access.ReadTenders, "The notice as a PDF in nl, en or de (?lang=; the user's language when left out), once the award is approved."},
 }
 
 // describe writes an operation's description: its own note, who may call

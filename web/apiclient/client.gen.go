@@ -356,19 +356,19 @@ func (e ContractItemStatus) Valid() bool {
 
 // Defines values for CreateUserInputBodyLocale.
 const (
-	De CreateUserInputBodyLocale = "de"
-	En CreateUserInputBodyLocale = "en"
-	Nl CreateUserInputBodyLocale = "nl"
+	CreateUserInputBodyLocaleDe CreateUserInputBodyLocale = "de"
+	CreateUserInputBodyLocaleEn CreateUserInputBodyLocale = "en"
+	CreateUserInputBodyLocaleNl CreateUserInputBodyLocale = "nl"
 )
 
 // Valid indicates whether the value is a known member of the CreateUserInputBodyLocale enum.
 func (e CreateUserInputBodyLocale) Valid() bool {
 	switch e {
-	case De:
+	case CreateUserInputBodyLocaleDe:
 		return true
-	case En:
+	case CreateUserInputBodyLocaleEn:
 		return true
-	case Nl:
+	case CreateUserInputBodyLocaleNl:
 		return true
 	default:
 		return false
@@ -1644,6 +1644,30 @@ const (
 func (e WarningBodyCode) Valid() bool {
 	switch e {
 	case LotsExceedBudget:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetBidNoticePdfParamsLang.
+const (
+	GetBidNoticePdfParamsLangDe    GetBidNoticePdfParamsLang = "de"
+	GetBidNoticePdfParamsLangEmpty GetBidNoticePdfParamsLang = ""
+	GetBidNoticePdfParamsLangEn    GetBidNoticePdfParamsLang = "en"
+	GetBidNoticePdfParamsLangNl    GetBidNoticePdfParamsLang = "nl"
+)
+
+// Valid indicates whether the value is a known member of the GetBidNoticePdfParamsLang enum.
+func (e GetBidNoticePdfParamsLang) Valid() bool {
+	switch e {
+	case GetBidNoticePdfParamsLangDe:
+		return true
+	case GetBidNoticePdfParamsLangEmpty:
+		return true
+	case GetBidNoticePdfParamsLangEn:
+		return true
+	case GetBidNoticePdfParamsLangNl:
 		return true
 	default:
 		return false
@@ -3288,6 +3312,15 @@ type ExcludeBidParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// GetBidNoticePdfParams defines parameters for GetBidNoticePdf.
+type GetBidNoticePdfParams struct {
+	// Lang The notice's language; the user's own when left out.
+	Lang *GetBidNoticePdfParamsLang `form:"lang,omitempty" json:"lang,omitempty"`
+}
+
+// GetBidNoticePdfParamsLang defines parameters for GetBidNoticePdf.
+type GetBidNoticePdfParamsLang string
+
 // LodgeObjectionParams defines parameters for LodgeObjection.
 type LodgeObjectionParams struct {
 	// IdempotencyKey A unique string of 1 to 255 characters (a UUID is fine). A retry with the same key and the same body gets the first answer again (with Idempotency-Replayed: true) and changes nothing twice; the same key with another body is refused (422 idempotency_key_reused), one still being processed answers 409 idempotency_key_in_flight. Keys are kept for 24 hours.
@@ -4026,6 +4059,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/bids/{id}/notice (the `GetBidNotice` operationId).
 	GetBidNotice(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetBidNoticePdf Download a bid's award notice as PDF
+	//
+	// The notice as a PDF in nl, en or de (?lang=; the user's language when left out), once the award is approved. Roles: procurement, auditor, provider, evaluator; others get 403.
+	//
+	// Corresponds with GET /api/v1/bids/{id}/notice/pdf (the `GetBidNoticePdf` operationId).
+	GetBidNoticePdf(ctx context.Context, id openapi_types.UUID, params *GetBidNoticePdfParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LodgeObjectionWithBody Object to the award of your bid's lot
 	//
@@ -4841,6 +4881,13 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/tenders/{id}/opening (the `GetTenderOpening` operationId).
 	GetTenderOpening(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetTenderOpeningPdf Download the opening record as PDF (in Dutch)
+	//
+	// The proces-verbaal van opening in Dutch: per lot the bidders, prices, submission times and content hashes, the opening time and both names. 409 bids_sealed before the opening; never for a provider. Roles: procurement, auditor, provider, evaluator; others get 403.
+	//
+	// Corresponds with GET /api/v1/tenders/{id}/opening/pdf (the `GetTenderOpeningPdf` operationId).
+	GetTenderOpeningPdf(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PublishTender Publish a draft tender
 	//
 	// Providers see the tender and may ask and bid; the question deadline must lie ahead. Roles: procurement; others get 403.
@@ -5177,6 +5224,23 @@ func (c *Client) ExcludeBid(ctx context.Context, id openapi_types.UUID, params *
 // Corresponds with GET /api/v1/bids/{id}/notice (the `GetBidNotice` operationId).
 func (c *Client) GetBidNotice(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetBidNoticeRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetBidNoticePdf Download a bid's award notice as PDF
+//
+// The notice as a PDF in nl, en or de (?lang=; the user's language when left out), once the award is approved. Roles: procurement, auditor, provider, evaluator; others get 403.
+//
+// Corresponds with GET /api/v1/bids/{id}/notice/pdf (the `GetBidNoticePdf` operationId).
+func (c *Client) GetBidNoticePdf(ctx context.Context, id openapi_types.UUID, params *GetBidNoticePdfParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBidNoticePdfRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7001,6 +7065,23 @@ func (c *Client) GetTenderOpening(ctx context.Context, id openapi_types.UUID, re
 	return c.Client.Do(req)
 }
 
+// GetTenderOpeningPdf Download the opening record as PDF (in Dutch)
+//
+// The proces-verbaal van opening in Dutch: per lot the bidders, prices, submission times and content hashes, the opening time and both names. 409 bids_sealed before the opening; never for a provider. Roles: procurement, auditor, provider, evaluator; others get 403.
+//
+// Corresponds with GET /api/v1/tenders/{id}/opening/pdf (the `GetTenderOpeningPdf` operationId).
+func (c *Client) GetTenderOpeningPdf(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTenderOpeningPdfRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // PublishTender Publish a draft tender
 //
 // Providers see the tender and may ask and bid; the question deadline must lie ahead. Roles: procurement; others get 403.
@@ -7793,6 +7874,67 @@ func NewGetBidNoticeRequest(server string, id openapi_types.UUID) (*http.Request
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetBidNoticePdfRequest constructs an http.Request for the GetBidNoticePdf method
+func NewGetBidNoticePdfRequest(server string, id openapi_types.UUID, params *GetBidNoticePdfParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/bids/%s/notice/pdf", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Lang != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "lang", *params.Lang, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -11703,6 +11845,40 @@ func NewGetTenderOpeningRequest(server string, id openapi_types.UUID) (*http.Req
 	return req, nil
 }
 
+// NewGetTenderOpeningPdfRequest constructs an http.Request for the GetTenderOpeningPdf method
+func NewGetTenderOpeningPdfRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/tenders/%s/opening/pdf", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewPublishTenderRequest constructs an http.Request for the PublishTender method
 func NewPublishTenderRequest(server string, id openapi_types.UUID, params *PublishTenderParams) (*http.Request, error) {
 	var err error
@@ -12476,6 +12652,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/bids/{id}/notice (the `GetBidNotice` operationId).
 	GetBidNoticeWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetBidNoticeResponse, error)
+
+	// GetBidNoticePdfWithResponse Download a bid's award notice as PDF
+	//
+	// The notice as a PDF in nl, en or de (?lang=; the user's language when left out), once the award is approved. Roles: procurement, auditor, provider, evaluator; others get 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/bids/{id}/notice/pdf (the `GetBidNoticePdf` operationId).
+	GetBidNoticePdfWithResponse(ctx context.Context, id openapi_types.UUID, params *GetBidNoticePdfParams, reqEditors ...RequestEditorFn) (*GetBidNoticePdfResponse, error)
 
 	// LodgeObjectionWithBodyWithResponse Object to the award of your bid's lot
 	//
@@ -13376,6 +13561,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/tenders/{id}/opening (the `GetTenderOpening` operationId).
 	GetTenderOpeningWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetTenderOpeningResponse, error)
+
+	// GetTenderOpeningPdfWithResponse Download the opening record as PDF (in Dutch)
+	//
+	// The proces-verbaal van opening in Dutch: per lot the bidders, prices, submission times and content hashes, the opening time and both names. 409 bids_sealed before the opening; never for a provider. Roles: procurement, auditor, provider, evaluator; others get 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/tenders/{id}/opening/pdf (the `GetTenderOpeningPdf` operationId).
+	GetTenderOpeningPdfWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetTenderOpeningPdfResponse, error)
 
 	// PublishTenderWithResponse Publish a draft tender
 	//
@@ -15142,6 +15336,178 @@ func (r GetBidNoticeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetBidNoticeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetBidNoticePdfResponse200Headers the declared response headers of an HTTP 200 response for GetBidNoticePdf
+type GetBidNoticePdfResponse200Headers struct {
+	ContentDisposition *string
+	ContentType        *string
+	XContentSHA256     *string
+	XRequestId         *string
+}
+
+// GetBidNoticePdfResponse400Headers the declared response headers of an HTTP 400 response for GetBidNoticePdf
+type GetBidNoticePdfResponse400Headers struct {
+	XRequestId *string
+}
+
+// GetBidNoticePdfResponse401Headers the declared response headers of an HTTP 401 response for GetBidNoticePdf
+type GetBidNoticePdfResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// GetBidNoticePdfResponse403Headers the declared response headers of an HTTP 403 response for GetBidNoticePdf
+type GetBidNoticePdfResponse403Headers struct {
+	XRequestId *string
+}
+
+// GetBidNoticePdfResponse404Headers the declared response headers of an HTTP 404 response for GetBidNoticePdf
+type GetBidNoticePdfResponse404Headers struct {
+	XRequestId *string
+}
+
+// GetBidNoticePdfResponse409Headers the declared response headers of an HTTP 409 response for GetBidNoticePdf
+type GetBidNoticePdfResponse409Headers struct {
+	XRequestId *string
+}
+
+// GetBidNoticePdfResponse422Headers the declared response headers of an HTTP 422 response for GetBidNoticePdf
+type GetBidNoticePdfResponse422Headers struct {
+	XRequestId *string
+}
+
+// GetBidNoticePdfResponse429Headers the declared response headers of an HTTP 429 response for GetBidNoticePdf
+type GetBidNoticePdfResponse429Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+// GetBidNoticePdfResponse500Headers the declared response headers of an HTTP 500 response for GetBidNoticePdf
+type GetBidNoticePdfResponse500Headers struct {
+	XRequestId *string
+}
+
+// GetBidNoticePdfResponse503Headers the declared response headers of an HTTP 503 response for GetBidNoticePdf
+type GetBidNoticePdfResponse503Headers struct {
+	XRequestId *string
+}
+
+type GetBidNoticePdfResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetBidNoticePdfResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetBidNoticePdfResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetBidNoticePdfResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetBidNoticePdfResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetBidNoticePdfResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *GetBidNoticePdfResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetBidNoticePdfResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetBidNoticePdfResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetBidNoticePdfResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetBidNoticePdfResponse503Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetBidNoticePdfResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetBidNoticePdfResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetBidNoticePdfResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetBidNoticePdfResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r GetBidNoticePdfResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetBidNoticePdfResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetBidNoticePdfResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetBidNoticePdfResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetBidNoticePdfResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetBidNoticePdfResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetBidNoticePdfResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetBidNoticePdfResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetBidNoticePdfResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -28439,6 +28805,178 @@ func (r GetTenderOpeningResponse) ContentType() string {
 	return ""
 }
 
+// GetTenderOpeningPdfResponse200Headers the declared response headers of an HTTP 200 response for GetTenderOpeningPdf
+type GetTenderOpeningPdfResponse200Headers struct {
+	ContentDisposition *string
+	ContentType        *string
+	XContentSHA256     *string
+	XRequestId         *string
+}
+
+// GetTenderOpeningPdfResponse400Headers the declared response headers of an HTTP 400 response for GetTenderOpeningPdf
+type GetTenderOpeningPdfResponse400Headers struct {
+	XRequestId *string
+}
+
+// GetTenderOpeningPdfResponse401Headers the declared response headers of an HTTP 401 response for GetTenderOpeningPdf
+type GetTenderOpeningPdfResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// GetTenderOpeningPdfResponse403Headers the declared response headers of an HTTP 403 response for GetTenderOpeningPdf
+type GetTenderOpeningPdfResponse403Headers struct {
+	XRequestId *string
+}
+
+// GetTenderOpeningPdfResponse404Headers the declared response headers of an HTTP 404 response for GetTenderOpeningPdf
+type GetTenderOpeningPdfResponse404Headers struct {
+	XRequestId *string
+}
+
+// GetTenderOpeningPdfResponse409Headers the declared response headers of an HTTP 409 response for GetTenderOpeningPdf
+type GetTenderOpeningPdfResponse409Headers struct {
+	XRequestId *string
+}
+
+// GetTenderOpeningPdfResponse422Headers the declared response headers of an HTTP 422 response for GetTenderOpeningPdf
+type GetTenderOpeningPdfResponse422Headers struct {
+	XRequestId *string
+}
+
+// GetTenderOpeningPdfResponse429Headers the declared response headers of an HTTP 429 response for GetTenderOpeningPdf
+type GetTenderOpeningPdfResponse429Headers struct {
+	RetryAfter *int
+	XRequestId *string
+}
+
+// GetTenderOpeningPdfResponse500Headers the declared response headers of an HTTP 500 response for GetTenderOpeningPdf
+type GetTenderOpeningPdfResponse500Headers struct {
+	XRequestId *string
+}
+
+// GetTenderOpeningPdfResponse503Headers the declared response headers of an HTTP 503 response for GetTenderOpeningPdf
+type GetTenderOpeningPdfResponse503Headers struct {
+	XRequestId *string
+}
+
+type GetTenderOpeningPdfResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetTenderOpeningPdfResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetTenderOpeningPdfResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetTenderOpeningPdfResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetTenderOpeningPdfResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetTenderOpeningPdfResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *GetTenderOpeningPdfResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetTenderOpeningPdfResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetTenderOpeningPdfResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetTenderOpeningPdfResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetTenderOpeningPdfResponse503Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetTenderOpeningPdfResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetTenderOpeningPdfResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetTenderOpeningPdfResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetTenderOpeningPdfResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r GetTenderOpeningPdfResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetTenderOpeningPdfResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetTenderOpeningPdfResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetTenderOpeningPdfResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetTenderOpeningPdfResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTenderOpeningPdfResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTenderOpeningPdfResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTenderOpeningPdfResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTenderOpeningPdfResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // PublishTenderResponse200Headers the declared response headers of an HTTP 200 response for PublishTender
 type PublishTenderResponse200Headers struct {
 	IdempotencyReplayed *string
@@ -30793,6 +31331,21 @@ func (c *ClientWithResponses) GetBidNoticeWithResponse(ctx context.Context, id o
 	return ParseGetBidNoticeResponse(rsp)
 }
 
+// GetBidNoticePdfWithResponse Download a bid's award notice as PDF
+//
+// The notice as a PDF in nl, en or de (?lang=; the user's language when left out), once the award is approved. Roles: procurement, auditor, provider, evaluator; others get 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/bids/{id}/notice/pdf (the `GetBidNoticePdf` operationId).
+func (c *ClientWithResponses) GetBidNoticePdfWithResponse(ctx context.Context, id openapi_types.UUID, params *GetBidNoticePdfParams, reqEditors ...RequestEditorFn) (*GetBidNoticePdfResponse, error) {
+	rsp, err := c.GetBidNoticePdf(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetBidNoticePdfResponse(rsp)
+}
+
 // LodgeObjectionWithBodyWithResponse Object to the award of your bid's lot
 //
 // Until the standstill's last day; it holds the lot's conclusion until procurement decides. Roles: provider; others get 403.
@@ -32291,6 +32844,21 @@ func (c *ClientWithResponses) GetTenderOpeningWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseGetTenderOpeningResponse(rsp)
+}
+
+// GetTenderOpeningPdfWithResponse Download the opening record as PDF (in Dutch)
+//
+// The proces-verbaal van opening in Dutch: per lot the bidders, prices, submission times and content hashes, the opening time and both names. 409 bids_sealed before the opening; never for a provider. Roles: procurement, auditor, provider, evaluator; others get 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/tenders/{id}/opening/pdf (the `GetTenderOpeningPdf` operationId).
+func (c *ClientWithResponses) GetTenderOpeningPdfWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetTenderOpeningPdfResponse, error) {
+	rsp, err := c.GetTenderOpeningPdf(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTenderOpeningPdfResponse(rsp)
 }
 
 // PublishTenderWithResponse Publish a draft tender
@@ -34614,6 +35182,226 @@ func ParseGetBidNoticeResponse(rsp *http.Response) (*GetBidNoticeResponse, error
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetBidNoticeResponse503Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetBidNoticePdfResponse parses an HTTP response from a GetBidNoticePdfWithResponse call
+func ParseGetBidNoticePdfResponse(rsp *http.Response) (*GetBidNoticePdfResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetBidNoticePdfResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetBidNoticePdfResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("Content-Type"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Type", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentType = &value
+		}
+		if values := rsp.Header.Values("X-Content-SHA256"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-SHA256", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetBidNoticePdfResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetBidNoticePdfResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetBidNoticePdfResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetBidNoticePdfResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers GetBidNoticePdfResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetBidNoticePdfResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetBidNoticePdfResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetBidNoticePdfResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetBidNoticePdfResponse503Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -51955,6 +52743,226 @@ func ParseGetTenderOpeningResponse(rsp *http.Response) (*GetTenderOpeningRespons
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetTenderOpeningResponse503Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetTenderOpeningPdfResponse parses an HTTP response from a GetTenderOpeningPdfWithResponse call
+func ParseGetTenderOpeningPdfResponse(rsp *http.Response) (*GetTenderOpeningPdfResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTenderOpeningPdfResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetTenderOpeningPdfResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("Content-Type"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Type", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentType = &value
+		}
+		if values := rsp.Header.Values("X-Content-SHA256"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-SHA256", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetTenderOpeningPdfResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetTenderOpeningPdfResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetTenderOpeningPdfResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetTenderOpeningPdfResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers GetTenderOpeningPdfResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetTenderOpeningPdfResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetTenderOpeningPdfResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetTenderOpeningPdfResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetTenderOpeningPdfResponse503Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
