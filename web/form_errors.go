@@ -123,7 +123,7 @@ func errorMessage(p basePage, at errorPlace, field, code string, isField bool) s
 
 // errorAreas are the locale areas whose <area>.error.<code> messages a page
 // may show for a domain error of any capability.
-var errorAreas = []string{"contracts", "outcomes", "billing", "pooling", "users"}
+var errorAreas = []string{"contracts", "procurement", "outcomes", "billing", "pooling", "users"}
 
 // localMessage is the page's message for an error code of any capability,
 // else a generic text (for a value, or for the whole form).

@@ -19,6 +19,7 @@ var navigation = []navEntry{
 	{"nav.budgets", "/budgets", access.ReadFunding},
 	{"nav.providers", "/providers", access.WriteProviders},
 	{"nav.contracts", "/contracts", access.ReadContracts},
+	{"procurement.nav.tenders", "/tenders", access.ReadTenders},
 	{"outcomes.nav.participants", "/participants", access.ReadParticipants},
 	{"outcomes.nav.referrals", "/referrals", access.StartTrajectory},
 	{"outcomes.nav.trajectories", "/trajectories", access.ReadTrajectories},

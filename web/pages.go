@@ -25,6 +25,7 @@ func (s *Server) registerPages(e *gin.Engine) {
 	s.registerAdminPages(g)
 	s.registerPoolingPages(g)
 	s.registerContractsPages(g)
+	s.registerProcurementPages(g)
 	s.registerOutcomesPages(g)
 	s.registerBillingPages(g)
 }

@@ -462,3 +462,22 @@ func (s *Service) CompleteEvaluation(ctx context.Context, actor access.Actor, te
 		return map[string]any{"state": Evaluated, "evaluated_at": now}, nil
 	})
 }
+
+// Evaluator is a user who may sit on a committee.
+type Evaluator struct {
+	ID    uuid.UUID
+	Name  string
+	Email string
+}
+
+// Evaluators lists the active users with the evaluator role, for naming a
+// committee.
+func (s *Service) Evaluators(ctx context.Context, actor access.Actor) ([]Evaluator, error) {
+	if err := actor.Require(access.WriteTenders); err != nil {
+		return nil, err
+	}
+	out := []Evaluator{}
+	err := s.db.WithContext(ctx).Raw(`SELECT u.id, u.name, u.email FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'evaluator'
+		WHERE u.disabled_at IS NULL AND u.provider_id IS NULL ORDER BY u.email`).Scan(&out).Error
+	return out, err
+}
