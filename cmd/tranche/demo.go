@@ -9,6 +9,7 @@ import (
 
 	"github.com/euregio/tranche/billing"
 	"github.com/euregio/tranche/contracts"
+	"github.com/euregio/tranche/contracts/procurement"
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/outcomes"
@@ -107,6 +108,8 @@ type demo struct {
 	acc  *access.Service
 
 	admin, procurement, casemanager, verifier, verifier2, finance, finance2, auditor access.Actor
+	procurement2, evaluator1, evaluator2                                             access.Actor
+	proc                                                                             *procurement.Service
 	providers                                                                        map[string]access.Actor // by login
 	budget                                                                           uuid.UUID
 	plan                                                                             []*demoContract
@@ -124,7 +127,8 @@ func (d *demo) load() error {
 	d.pool = pooling.NewService(d.db.Gorm).WithClock(d.now)
 	d.con = contracts.NewService(d.db.Gorm).UseFunds(d.pool)
 	d.out = outcomes.NewService(d.db.Gorm, pooling.NewService(d.db.Gorm)).WithClock(d.now)
-	steps := []func() error{d.users, d.funding, d.contracts, d.settings, d.people}
+	d.proc = procurement.NewService(d.db.Gorm, d.pool).WithClock(d.now)
+	steps := []func() error{d.users, d.procurementUsers, d.funding, d.contracts, d.settings, d.people, d.runningTenders}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
@@ -217,18 +221,17 @@ func ms(code, name, domain, share string, months int, evidence bool, pre ...stri
 
 // demoContract is what each provider sells, with its weight among referrals.
 type demoContract struct {
-	provider   string // login
-	ref, title string
-	ceiling    string
-	capacityN  int
-	product    contracts.Product
-	referrals  int
-	id         uuid.UUID
+	provider  string // login
+	title     string
+	capacityN int
+	product   contracts.Product
+	referrals int
+	id        uuid.UUID
 }
 
 func (d *demo) contractPlan() []*demoContract {
 	return []*demoContract{
-		{provider: "roc", ref: "ENS-NT2", title: "Taaltrajecten NT2", ceiling: "300000.00", capacityN: 90, referrals: 70,
+		{provider: "roc", title: "Taaltrajecten NT2", capacityN: 90, referrals: 70,
 			product: contracts.Product{Code: "NT2-A2", Name: "Taaltraject NT2 tot A2", CategoryCode: "language", Price: decimal.RequireFromString("2450.00"),
 				Milestones: []contracts.Milestone{
 					ms("intake", "Intake en leerplan", contracts.DomainIntake, "10", 3, false),
@@ -236,7 +239,7 @@ func (d *demo) contractPlan() []*demoContract {
 					ms("knm", "Examen Kennis van de Nederlandse Maatschappij", contracts.DomainLanguage, "20", 16, true, "intake"),
 					ms("start", "Startkwalificatie of werk", contracts.DomainParticipation, "30", 24, true, "a2"),
 				}}},
-		{provider: "saxion", ref: "ENS-DUAAL", title: "Duale trajecten hoger opgeleiden", ceiling: "120000.00", capacityN: 30, referrals: 20,
+		{provider: "saxion", title: "Duale trajecten hoger opgeleiden", capacityN: 30, referrals: 20,
 			product: contracts.Product{Code: "DUAAL", Name: "Duaal traject taal en werk", CategoryCode: "dual_trajectory", Price: decimal.RequireFromString("3800.00"),
 				Milestones: []contracts.Milestone{
 					ms("intake", "Intake", contracts.DomainIntake, "10", 3, false),
@@ -244,28 +247,28 @@ func (d *demo) contractPlan() []*demoContract {
 					ms("stage", "Werkervaringsplaats gestart", contracts.DomainLabour, "30", 14, true, "intake"),
 					ms("baan", "Baan gevonden", contracts.DomainLabour, "30", 24, true, "stage"),
 				}}},
-		{provider: "welzijn", ref: "ENS-VROUW", title: "Vrouwenprogramma (maatschappelijke begeleiding)", ceiling: "60000.00", capacityN: 45, referrals: 30,
+		{provider: "welzijn", title: "Vrouwenprogramma (maatschappelijke begeleiding)", capacityN: 45, referrals: 30,
 			product: contracts.Product{Code: "MB-V", Name: "Maatschappelijke begeleiding vrouwen", CategoryCode: "social_guidance", Price: decimal.RequireFromString("1200.00"),
 				Milestones: []contracts.Milestone{
 					ms("intake", "Intake en persoonlijk plan", contracts.DomainIntake, "20", 3, false),
 					ms("netwerk", "Sociaal netwerk opgebouwd", contracts.DomainSocial, "40", 10, false, "intake"),
 					ms("meedoen", "Deelname aan vrijwilligerswerk of opleiding", contracts.DomainParticipation, "40", 15, true, "netwerk"),
 				}}},
-		{provider: "vluchtelingenwerk", ref: "ENS-INB", title: "Inburgering en begeleiding statushouders", ceiling: "90000.00", capacityN: 45, referrals: 35,
+		{provider: "vluchtelingenwerk", title: "Inburgering en begeleiding statushouders", capacityN: 45, referrals: 35,
 			product: contracts.Product{Code: "INB", Name: "Inburgeringstraject met begeleiding", CategoryCode: "civic_integration", Price: decimal.RequireFromString("1800.00"),
 				Milestones: []contracts.Milestone{
 					ms("intake", "Intake", contracts.DomainIntake, "15", 3, false),
 					ms("knm", "Examen KNM behaald", contracts.DomainLanguage, "35", 12, true, "intake"),
 					ms("participatie", "Participatieverklaring en maatschappelijke stage", contracts.DomainParticipation, "50", 18, true, "intake"),
 				}}},
-		{provider: "tactus", ref: "ENS-ZORG", title: "Verslavingszorg bij inburgering", ceiling: "60000.00", capacityN: 15, referrals: 12,
+		{provider: "tactus", title: "Verslavingszorg bij inburgering", capacityN: 15, referrals: 12,
 			product: contracts.Product{Code: "ZORG", Name: "Behandeltraject verslavingszorg", CategoryCode: "care", Price: decimal.RequireFromString("3000.00"),
 				Milestones: []contracts.Milestone{
 					ms("intake", "Intake en behandelplan", contracts.DomainIntake, "20", 2, false),
 					ms("behandeling", "Behandeling afgerond", contracts.DomainSocial, "40", 9, true, "intake"),
 					ms("stabiel", "Zes maanden stabiel", contracts.DomainParticipation, "40", 16, true, "behandeling"),
 				}}},
-		{provider: "twentewerkt", ref: "ENS-REINT", title: "Re-integratie naar werk", ceiling: "200000.00", capacityN: 45, referrals: 40,
+		{provider: "twentewerkt", title: "Re-integratie naar werk", capacityN: 45, referrals: 40,
 			product: contracts.Product{Code: "REINT", Name: "Re-integratietraject", CategoryCode: "reintegration", Price: decimal.RequireFromString("4000.00"),
 				Milestones: []contracts.Milestone{
 					ms("intake", "Intake", contracts.DomainIntake, "15", 2, false),
@@ -278,9 +281,8 @@ func (d *demo) contractPlan() []*demoContract {
 func (d *demo) contracts() error {
 	d.providers = map[string]access.Actor{}
 	d.plan = d.contractPlan()
-	y := d.today.Year()
 	for i, p := range demoProviders {
-		prov, err := d.con.RegisterProvider(d.ctx, d.procurement, contracts.ProviderInput{KVK: p.kvk, LegalName: p.name, IBAN: demoIBAN(1000 + i),
+		_, err := d.con.RegisterProvider(d.ctx, d.procurement, contracts.ProviderInput{KVK: p.kvk, LegalName: p.name, IBAN: demoIBAN(1000 + i),
 			AddressLine1: p.street, Postcode: p.postcode, City: p.city, ContactName: "Contactpersoon " + p.name,
 			ContactEmail: p.login + "@demo-aanbieder.example", ContactPhone: "053 000 00" + fmt.Sprint(10+i)})
 		if err != nil {
@@ -291,25 +293,8 @@ func (d *demo) contracts() error {
 			return err
 		}
 		d.providers[p.login] = a
-		for _, c := range d.plan {
-			if c.provider != p.login {
-				continue
-			}
-			budget := d.budget
-			detail, err := d.con.CreateContract(d.ctx, d.procurement, contracts.ContractInput{ProviderID: prov.ID, Reference: fmt.Sprintf("%s-%d", c.ref, y),
-				Title: c.title, PeriodStart: time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC),
-				Ceiling: decimal.RequireFromString(c.ceiling), Capacity: c.capacityN, VATExempt: true, BudgetID: &budget,
-				Products: []contracts.Product{c.product}})
-			if err != nil {
-				return fmt.Errorf("demo contract %s: %w", c.ref, err)
-			}
-			if _, err := d.con.ActivateContract(d.ctx, d.procurement, detail.ID); err != nil {
-				return err
-			}
-			c.id = detail.ID
-		}
 	}
-	return nil
+	return d.boughtContracts()
 }
 
 func (d *demo) settings() error {
@@ -391,7 +376,7 @@ func (d *demo) trajectory(p outcomes.ParticipantView, c *demoContract, yearStart
 	d.at(start)
 	detail, err := d.out.Start(d.ctx, provider, tr.ID, start)
 	if err != nil {
-		return fmt.Errorf("demo start %s: %w", c.ref, err)
+		return fmt.Errorf("demo start %s: %w", c.title, err)
 	}
 	at := start
 	for _, m := range detail.Milestones {

@@ -49,6 +49,18 @@ func TestDemoLoadsOnceAndPassesCheck(t *testing.T) {
 		t.Errorf("payment runs = %+v, want one draft and one paid", states)
 	}
 
+	// The procurement cycle: the year's contracts come from a concluded
+	// tender; one tender takes bids, one is in evaluation.
+	db.Raw(`SELECT state, count(*) AS n FROM tenders GROUP BY state ORDER BY state`).Scan(&states)
+	if len(states) != 3 || states[0].State != "concluded" || states[1].State != "opened" || states[2].State != "published" {
+		t.Errorf("tenders = %+v, want one concluded, one opened and one published", states)
+	}
+	var unbought int64
+	db.Raw(`SELECT count(*) FROM contracts c WHERE NOT EXISTS (SELECT 1 FROM bid_contracts b WHERE b.contract_id = c.id)`).Scan(&unbought)
+	if unbought != 0 {
+		t.Errorf("%d demo contracts did not come from the tender", unbought)
+	}
+
 	// A change made behind the application's back is found.
 	if err := db.Exec(`INSERT INTO participants (id, reference, given_names, family_name) VALUES (gen_random_uuid(), 'P-1999-0001', 'Nameless', 'Intruder')`).Error; err != nil {
 		t.Fatal(err)
