@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/euregio/tranche/contracts"
+	"github.com/euregio/tranche/contracts/procurement"
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/fault"
@@ -319,6 +320,9 @@ type contractPage struct {
 	Categories map[string]string
 	// Amend is the amendment form as typed (the current terms at first).
 	Amend amendForm
+	// Origin is the tender, lot and bid the contract was concluded from;
+	// nil for a contract typed in by hand.
+	Origin *procurement.Origin
 }
 
 // amendForm is the amendment form: the contract's terms that change
@@ -373,6 +377,12 @@ func (s *Server) renderContractPage(c *gin.Context, id uuid.UUID, status int, am
 	p.Categories = map[string]string{}
 	for _, cat := range cats {
 		p.Categories[cat.Code] = cat.Name(p.Lang)
+	}
+	if o, ok, err := s.procurement.ContractOrigin(ctx, id); err != nil {
+		s.pageError(c, err)
+		return
+	} else if ok {
+		p.Origin = &o
 	}
 	p.Title = p.T("contracts.detail.title", "Reference", p.Contract.Reference)
 	s.render(c, status, "contracts_detail", p)

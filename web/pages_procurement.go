@@ -59,6 +59,10 @@ type lotView struct {
 	procurement.Lot
 	OwnBid *procurement.BidDetail
 	Notice *procurement.Notice
+	// Applications are an open house's, for procurement, with where each
+	// one's admission stands ("", pending, admitted).
+	Applications []procurement.Bid
+	Admission    map[uuid.UUID]string
 }
 
 type tenderPage struct {
@@ -128,6 +132,16 @@ func (s *Server) showTender(c *gin.Context, id uuid.UUID, status int, errs formE
 				if n, err := s.procurement.Notice(ctx, a, b.ID); err == nil {
 					v.Notice = &n
 				}
+			}
+		}
+		if d.Procedure == procurement.OpenHouse && a.Can(access.WriteTenders) {
+			if v.Applications, err = s.procurement.ListBids(ctx, a, l.ID); err != nil {
+				s.pageError(c, err)
+				return
+			}
+			if v.Admission, err = s.procurement.ApplicationStates(ctx, a, l.ID); err != nil {
+				s.pageError(c, err)
+				return
 			}
 		}
 		p.Lots = append(p.Lots, v)

@@ -175,3 +175,25 @@ func (s *Service) concludeOpenHouse(ctx context.Context, tx *gorm.DB, actor acce
 	}
 	return audit.Record(ctx, tx, actor, audit.Event{Action: "tender.conclude", EntityType: "tender", EntityID: t.ID.String(), After: map[string]any{"state": Concluded}})
 }
+
+// ApplicationStates tells, per application of an open house's lot that
+// has an approval, whether it waits for its second approval ("pending") or
+// is admitted ("admitted"), for procurement and auditors.
+func (s *Service) ApplicationStates(ctx context.Context, actor access.Actor, lotID uuid.UUID) (map[uuid.UUID]string, error) {
+	if !actor.Has(access.Procurement) && !actor.Has(access.Auditor) {
+		return nil, fault.New(fault.Forbidden, "only procurement and auditors follow admissions")
+	}
+	var rows []struct {
+		BidID    uuid.UUID
+		Admitted bool
+	}
+	if err := s.db.WithContext(ctx).Raw(`SELECT a.bid_id, a.confirmed_at IS NOT NULL AS admitted FROM admissions a JOIN bids b ON b.id = a.bid_id
+		WHERE b.lot_id = ?`, lotID).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := map[uuid.UUID]string{}
+	for _, r := range rows {
+		out[r.BidID] = map[bool]string{true: "admitted", false: "pending"}[r.Admitted]
+	}
+	return out, nil
+}
