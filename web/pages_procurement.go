@@ -5,8 +5,11 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
+	"github.com/euregio/tranche/contracts"
 	"github.com/euregio/tranche/contracts/procurement"
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
@@ -22,6 +25,8 @@ import (
 // lot's page, with the refusal at the top when the use case says no.
 func (s *Server) registerProcurementPages(g *gin.RouterGroup) {
 	g.GET("/tenders", s.tendersPage)
+	g.GET("/tenders/new", s.newTenderPage)
+	g.POST("/tenders/new", s.createTenderPage)
 	g.GET("/tenders/:id", s.tenderPage)
 	g.POST("/tenders/:id/:action", s.tenderAction)
 	g.GET("/lots/:id", s.lotPage)
@@ -478,4 +483,189 @@ func (s *Server) lotAction(step string) gin.HandlerFunc {
 		_, err = call(c.Request.Context(), actorOrZero(c), id)
 		s.done(c, err, "procurement.flash."+step, s.toLot(c, id))
 	}
+}
+
+// ---- a new draft tender
+
+// Rows the new-tender form offers; blank rows are dropped.
+const (
+	tenderCriterionRows = 4
+	tenderMilestoneRows = 6
+)
+
+// tenderForm is the new-tender form as typed: the terms, the criteria and
+// one lot with its schedule (more lots are added through the API). Field
+// names are the domain's field paths, so that errors find their inputs.
+type tenderForm struct {
+	Values map[string]string
+}
+
+// V is the typed value of a field.
+func (f tenderForm) V(name string) string { return f.Values[name] }
+
+type newTenderPage struct {
+	basePage
+	Form       tenderForm
+	Budgets    []contractOption
+	Categories []contractOption
+	Domains    []string
+	Criteria   []int
+	Milestones []int
+}
+
+func (s *Server) newTenderPage(c *gin.Context) {
+	s.showTenderForm(c, http.StatusOK, tenderForm{Values: map[string]string{"procedure": "open", "criteria[0].code": "price",
+		"criteria[0].kind": "price", "lots[0].awardees": "1"}}, nil)
+}
+
+func (s *Server) showTenderForm(c *gin.Context, status int, form tenderForm, err error) {
+	ctx := c.Request.Context()
+	p := &newTenderPage{basePage: s.base(c, "procurement.new.title"), Form: form, Domains: contracts.OutcomeDomains}
+	if e := p.Actor.Require(access.WriteTenders); e != nil {
+		s.pageError(c, e)
+		return
+	}
+	for i := range tenderCriterionRows {
+		p.Criteria = append(p.Criteria, i)
+	}
+	for i := range tenderMilestoneRows {
+		p.Milestones = append(p.Milestones, i)
+	}
+	budgets, _, e := s.pooling.ListBudgets(ctx, *p.Actor, database.Page{Limit: contractsPickLimit})
+	if e != nil {
+		s.pageError(c, e)
+		return
+	}
+	for _, b := range budgets {
+		p.Budgets = append(p.Budgets, contractOption{b.ID.String(), b.Name})
+	}
+	cats, e := s.contracts.ListCategories(ctx, *p.Actor, false)
+	if e != nil {
+		s.pageError(c, e)
+		return
+	}
+	for _, cat := range cats {
+		p.Categories = append(p.Categories, contractOption{cat.Code, cat.Name(p.Lang)})
+	}
+	if err != nil {
+		p.Errors = fieldErrors(p.basePage, err, errorPlace{area: "procurement"})
+	}
+	s.render(c, status, "procurement_new", p)
+}
+
+// tenderFormFields are the form's single fields.
+var tenderFormFields = []string{"reference", "title", "description", "procedure", "budget_id", "publication_date", "questions_deadline",
+	"submission_deadline", "contract_start", "contract_end", "bid_validity_days", "standstill_days",
+	"lots[0].title", "lots[0].category_code", "lots[0].volume", "lots[0].max_price", "lots[0].awardees"}
+
+func tenderFormOf(c *gin.Context) tenderForm {
+	f := tenderForm{Values: map[string]string{}}
+	names := slices.Clone(tenderFormFields)
+	for i := range tenderCriterionRows {
+		for _, k := range []string{"code", "name", "kind", "weight"} {
+			names = append(names, indexed("criteria", i)+"."+k)
+		}
+	}
+	for i := range tenderMilestoneRows {
+		for _, k := range []string{"code", "name", "outcome_domain", "share", "deadline_months", "prerequisites", "evidence_required", "evidence_kinds"} {
+			names = append(names, indexed("lots[0].milestones", i)+"."+k)
+		}
+	}
+	for _, n := range names {
+		f.Values[n] = strings.TrimSpace(c.PostForm(n))
+	}
+	return f
+}
+
+// indexed is the field path of a list's i-th entry.
+func indexed(name string, i int) string { return name + "[" + strconv.Itoa(i) + "]" }
+
+// amsterdamMoment reads a datetime-local input as the municipality's time.
+func amsterdamMoment(errs *fault.Fields, field, s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.ParseInLocation("2006-01-02T15:04", s, amsterdam)
+	if err != nil {
+		errs.Add(field, "not_a_moment", "a date and time such as 2026-03-09T12:00")
+	}
+	return t.UTC()
+}
+
+// input reads the form; blank criterion and milestone rows are dropped,
+// the domain checks the rest.
+func (f tenderForm) input() (procurement.TenderInput, error) {
+	var errs fault.Fields
+	v := f.V
+	in := procurement.TenderInput{Reference: v("reference"), Title: v("title"), Description: v("description"), Procedure: procurement.Procedure(v("procedure"))}
+	if raw := v("budget_id"); raw != "" {
+		id, err := uuid.Parse(raw)
+		if err != nil {
+			errs.Add("budget_id", procurement.BudgetUnknown.Code, "no such budget")
+		}
+		in.BudgetID = id
+	}
+	in.PublicationDate = parseDate(&errs, "publication_date", v("publication_date"), false)
+	in.ContractStart = parseDate(&errs, "contract_start", v("contract_start"), false)
+	in.ContractEnd = parseDate(&errs, "contract_end", v("contract_end"), false)
+	in.QuestionsDeadline = amsterdamMoment(&errs, "questions_deadline", v("questions_deadline"))
+	in.SubmissionDeadline = amsterdamMoment(&errs, "submission_deadline", v("submission_deadline"))
+	for _, n := range []string{"bid_validity_days", "standstill_days"} {
+		if v(n) != "" {
+			days := parseContractCount(&errs, n, v(n))
+			if n == "bid_validity_days" {
+				in.BidValidityDays = &days
+			} else {
+				in.StandstillDays = &days
+			}
+		}
+	}
+	for i := range tenderCriterionRows {
+		cf := indexed("criteria", i)
+		if v(cf+".code")+v(cf+".name")+v(cf+".weight") == "" {
+			continue
+		}
+		ci := procurement.CriterionInput{Code: v(cf + ".code"), Name: v(cf + ".name"), Kind: v(cf + ".kind")}
+		if w := parseContractPercent(&errs, cf+".weight", v(cf+".weight")); w != nil {
+			ci.Weight = *w
+		}
+		in.Criteria = append(in.Criteria, ci)
+	}
+	lot := procurement.LotInput{Title: v("lots[0].title"), CategoryCode: v("lots[0].category_code"),
+		Volume: parseContractCount(&errs, "lots[0].volume", v("lots[0].volume")), MaxPrice: parseContractAmount(&errs, "lots[0].max_price", v("lots[0].max_price"))}
+	if v("lots[0].awardees") != "" {
+		lot.Awardees = parseContractCount(&errs, "lots[0].awardees", v("lots[0].awardees"))
+	}
+	for i := range tenderMilestoneRows {
+		mf := indexed("lots[0].milestones", i)
+		if v(mf+".code")+v(mf+".name")+v(mf+".share") == "" {
+			continue
+		}
+		m := contracts.Milestone{Code: v(mf + ".code"), Name: v(mf + ".name"), OutcomeDomain: v(mf + ".outcome_domain"),
+			EvidenceRequired: v(mf+".evidence_required") != "", Prerequisites: splitContractCodes(v(mf + ".prerequisites")),
+			EvidenceKinds: splitContractCodes(v(mf + ".evidence_kinds"))}
+		m.Share = parseContractPercent(&errs, mf+".share", v(mf+".share"))
+		m.DeadlineMonths = parseContractCount(&errs, mf+".deadline_months", v(mf+".deadline_months"))
+		lot.Milestones = append(lot.Milestones, m)
+	}
+	in.Lots = []procurement.LotInput{lot}
+	return in, errs.Err()
+}
+
+func (s *Server) createTenderPage(c *gin.Context) {
+	form := tenderFormOf(c)
+	in, err := form.input()
+	if err == nil {
+		var d procurement.TenderDetail
+		if d, err = s.procurement.CreateTender(c.Request.Context(), actorOrZero(c), in); err == nil {
+			s.sessions.Put(c.Request.Context(), "flash", "procurement.flash.created")
+			c.Redirect(http.StatusSeeOther, "/tenders/"+d.ID.String())
+			return
+		}
+	}
+	status, ok := s.formFailure(c, err)
+	if !ok {
+		return
+	}
+	s.showTenderForm(c, status, form, err)
 }

@@ -110,3 +110,56 @@ func TestOpenHousePages(t *testing.T) {
 		t.Fatalf("a sealed lot's page for procurement = %d", st)
 	}
 }
+
+// Procurement types a tender on the new-tender page: a refusal comes back
+// with what was typed and the messages beside the fields; a good one is a
+// draft, published from its page.
+func TestNewTenderPage(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	e.user("inkoop@enschede.example", access.Procurement)
+	e.minimalProvider("61000001", "Taalhuis Twente")
+	e.providerUser("bieder@taalhuis.example", "61000001", access.Provider)
+	budget := e.fundedBudget()
+	ts := httptest.NewServer(e.handler)
+	defer ts.Close()
+	buyer := pageSessionAs(t, ts, "inkoop@enschede.example")
+	if st, page := buyer.get("/tenders/new"); st != http.StatusOK || !strings.Contains(page, `name="lots[0].milestones[5].share"`) {
+		t.Fatalf("new tender page = %d", st)
+	}
+	tomorrow := time.Now().AddDate(0, 0, 1)
+	form := url.Values{"reference": {"T-PAGE-01"}, "title": {"Taal via de pagina"}, "procedure": {"open"}, "budget_id": {budget.String()},
+		"publication_date": {time.Now().Format(time.DateOnly)}, "questions_deadline": {tomorrow.Format("2006-01-02T15:04")},
+		"submission_deadline": {tomorrow.AddDate(0, 0, 14).Format("2006-01-02T15:04")}, "contract_start": {"2027-01-01"}, "contract_end": {"2027-12-31"},
+		"criteria[0].code": {"price"}, "criteria[0].name": {"Prijs"}, "criteria[0].kind": {"price"}, "criteria[0].weight": {"40"},
+		"criteria[1].code": {"plan"}, "criteria[1].name": {"Plan van aanpak"}, "criteria[1].kind": {"quality"}, "criteria[1].weight": {"70"},
+		"lots[0].title": {"Taaltrajecten"}, "lots[0].category_code": {"language"}, "lots[0].volume": {"40"}, "lots[0].max_price": {"2.500,00"},
+		"lots[0].milestones[0].code": {"intake"}, "lots[0].milestones[0].name": {"Intake"}, "lots[0].milestones[0].outcome_domain": {"intake"},
+		"lots[0].milestones[0].share": {"20"}, "lots[0].milestones[0].deadline_months": {"2"},
+		"lots[0].milestones[1].code": {"a2"}, "lots[0].milestones[1].name": {"A2"}, "lots[0].milestones[1].outcome_domain": {"language"},
+		"lots[0].milestones[1].share": {"70"}, "lots[0].milestones[1].deadline_months": {"12"}, "lots[0].milestones[1].prerequisites": {"intake"}}
+	st, page, _ := buyer.post("/tenders/new", form)
+	if st != http.StatusUnprocessableEntity || !strings.Contains(page, "De wegingen tellen niet op tot 100.") ||
+		!strings.Contains(page, `id="lots[0].milestones-error"`) || !strings.Contains(page, `value="Taal via de pagina"`) {
+		t.Fatalf("a tender with weights of 110 and shares of 90 = %d:\n%s", st, page)
+	}
+	form.Set("criteria[1].weight", "60")
+	form.Set("lots[0].milestones[1].share", "80")
+	st, _, loc := buyer.post("/tenders/new", form)
+	if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/tenders/") {
+		t.Fatalf("a good tender = %d → %q", st, loc)
+	}
+	prov := pageSessionAs(t, ts, "bieder@taalhuis.example")
+	if st, _ := prov.get(loc); st != http.StatusNotFound {
+		t.Fatalf("a provider reads the draft: %d", st)
+	}
+	if st, _, _ := buyer.post(loc+"/publish", nil); st != http.StatusSeeOther {
+		t.Fatalf("publish = %d", st)
+	}
+	if st, page := prov.get(loc); st != http.StatusOK || !strings.Contains(page, "Inschrijving indienen") || !strings.Contains(page, "€ 2.500,00") {
+		t.Fatalf("the published tender for a provider = %d:\n%s", st, page)
+	}
+	if st, page := prov.get("/tenders/new"); st != http.StatusForbidden || strings.Contains(page, "budget_id") {
+		t.Fatalf("the new-tender page for a provider = %d", st)
+	}
+}

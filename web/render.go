@@ -57,7 +57,8 @@ func newRenderer(municipality string) (*renderer, error) {
 			}
 			return m
 		},
-		"add": func(a, b int) int { return a + b },
+		"add":  func(a, b int) int { return a + b },
+		"list": func(v ...string) []string { return v },
 		"seq": func(n int) []int {
 			out := make([]int, n)
 			for i := range out {
