@@ -5,14 +5,17 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/go-chi/httprate"
 	"github.com/euregio/tranche/contracts"
 	"github.com/euregio/tranche/contracts/procurement"
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
+	"github.com/euregio/tranche/internal/pdftest"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 )
@@ -25,6 +28,9 @@ func TestBrowserTenderFromPublicationToContract(t *testing.T) {
 	e := newTestEnv(t)
 	clock := &apiClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	e.srv.procurement = e.srv.procurement.WithClock(clock.Now)
+	// Seven people log in and out a dozen times from one address within a
+	// minute; the login limits are not what this test is about.
+	e.srv.loginIP, e.srv.loginID = httprate.NewRateLimiter(100, time.Minute), httprate.NewRateLimiter(100, time.Minute)
 	for _, u := range []struct {
 		email string
 		role  access.Role
@@ -132,6 +138,9 @@ func TestBrowserTenderFromPublicationToContract(t *testing.T) {
 	}
 	for _, ev := range []struct{ email, a, b string }{{"beoordelaar1@enschede.example", "8", "6"}, {"beoordelaar2@enschede.example", "7", "6"}} {
 		as(ev.email, lotURL)
+		if got := pageTextContaining(t, ctx, "main", "Kleine groepen met een taalcoach.", "plan.pdf"); !strings.Contains(got, "plan.pdf") {
+			t.Fatalf("the evaluator's lot page lacks the bid's answer and attachment:\n%s", got)
+		}
 		for i, b := range bids {
 			sel := "#score-" + b.ID.String() + "-plan"
 			score := []string{ev.a, ev.b}[i]
@@ -181,6 +190,34 @@ func TestBrowserTenderFromPublicationToContract(t *testing.T) {
 	// The losing bidder reads its notice.
 	as("bieder@werkwijs.example", tenderURL)
 	pageTextContaining(t, ctx, "main", "Gunningsbeslissing", "Plaats 2 met 68.00 punten")
+
+	// The pages' downloads: the notice in English, the opening record, the
+	// attachment; another provider gets none of them.
+	loser := pageSessionAs(t, ts, "bieder@werkwijs.example")
+	var loserBid, winnerBid uuid.UUID
+	for _, b := range bids {
+		if b.ProviderID == other {
+			loserBid = b.ID
+		} else {
+			winnerBid = b.ID
+		}
+	}
+	if st, pdf := loser.get("/bids/" + loserBid.String() + "/notice.pdf?lang=en"); st != 200 || !strings.Contains(pdftest.Text(t, []byte(pdf), 0, 0), "Award decision T-WEB-01, lot 1") {
+		t.Fatalf("the notice PDF on the pages = %d", st)
+	}
+	if st, _ := loser.get("/bids/" + winnerBid.String() + "/attachments/1"); st != 404 {
+		t.Fatalf("another provider's attachment = %d", st)
+	}
+	if st, _ := loser.get("/tenders/" + d.ID.String() + "/opening.pdf"); st != 404 {
+		t.Fatalf("the opening record for a provider = %d", st)
+	}
+	buyer := pageSessionAs(t, ts, "inkoop1@enschede.example")
+	if st, pdf := buyer.get("/tenders/" + d.ID.String() + "/opening.pdf"); st != 200 || !strings.Contains(pdftest.Text(t, []byte(pdf), 0, 0), "Proces-verbaal van opening T-WEB-01") {
+		t.Fatalf("the opening record on the pages = %d", st)
+	}
+	if st, pdf := buyer.get("/bids/" + winnerBid.String() + "/attachments/1"); st != 200 || pdf != "%PDF-1.4 plan van aanpak" {
+		t.Fatalf("the attachment on the pages = %d %q", st, pdf)
+	}
 
 	// After the standstill the award becomes the contract.
 	clock.Set(d.SubmissionDeadline.AddDate(0, 0, 30))

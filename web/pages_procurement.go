@@ -29,6 +29,9 @@ func (s *Server) registerProcurementPages(g *gin.RouterGroup) {
 	g.POST("/tenders/new", s.createTenderPage)
 	g.GET("/tenders/:id", s.tenderPage)
 	g.POST("/tenders/:id/:action", s.tenderAction)
+	g.GET("/tenders/:id/opening.pdf", s.openingPDFPage)
+	g.GET("/bids/:id/notice.pdf", s.noticePDFPage)
+	g.GET("/bids/:id/attachments/:n", s.bidAttachmentPage)
 	g.GET("/lots/:id", s.lotPage)
 	g.POST("/lots/:id/bids", s.submitBidPage)
 	g.POST("/lots/:id/award", s.lotAction("award"))
@@ -380,9 +383,13 @@ type lotPage struct {
 	basePage
 	Tender     procurement.TenderDetail
 	Eval       procurement.LotEvaluation
+	Details    map[uuid.UUID]procurement.BidDetail // the bids' answers and attachments
 	Objections []procurement.Objection
 	Reasons    []string
 }
+
+// Detail is a bid with its answers and attachments.
+func (p lotPage) Detail(id uuid.UUID) procurement.BidDetail { return p.Details[id] }
 
 // Score is what the reader sees of one score: "" when hidden or not given.
 func (p lotPage) Score(bid uuid.UUID, criterion uuid.UUID, evaluator uuid.UUID) string {
@@ -457,6 +464,13 @@ func (s *Server) showLot(c *gin.Context, id uuid.UUID, status int, errs formErro
 		return
 	}
 	p.Eval = e
+	p.Details = map[uuid.UUID]procurement.BidDetail{}
+	for _, b := range e.Bids {
+		if p.Details[b.ID], err = s.procurement.GetBid(ctx, *p.Actor, b.ID); err != nil {
+			s.pageError(c, err)
+			return
+		}
+	}
 	p.Title = p.Tender.Reference + " — " + p.T("procurement.page.lot_number", "Number", e.Lot.Number)
 	all, err := s.procurement.Objections(ctx, *p.Actor, p.Tender.ID)
 	if err != nil {
@@ -668,4 +682,70 @@ func (s *Server) createTenderPage(c *gin.Context) {
 		return
 	}
 	s.showTenderForm(c, status, form, err)
+}
+
+// ---- downloads on the pages (the API has its own, for tokens)
+
+func (s *Server) sendPDF(c *gin.Context, out *pdfOutput, err error) {
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	c.Header("Content-Disposition", out.ContentDisposition)
+	c.Header("X-Content-SHA256", out.Digest)
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, out.ContentType, out.Body)
+}
+
+func (s *Server) openingPDFPage(c *gin.Context) {
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	o, err := s.procurement.OpeningRecord(c.Request.Context(), actorOrZero(c), id)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	out, err := pdfAnswer("proces-verbaal-opening-"+o.Reference+".pdf", openingDocument(s.translator("nl"), o))
+	s.sendPDF(c, out, err)
+}
+
+func (s *Server) noticePDFPage(c *gin.Context) {
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	n, err := s.procurement.Notice(c.Request.Context(), actorOrZero(c), id)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	lang := c.Query("lang")
+	if !slices.Contains(Languages, lang) {
+		lang = requestLang(c)
+	}
+	out, err := pdfAnswer("notice-"+n.Reference+"-lot-"+strconv.Itoa(n.LotNumber)+".pdf", noticeDocument(s.translator(lang), n))
+	s.sendPDF(c, out, err)
+}
+
+func (s *Server) bidAttachmentPage(c *gin.Context) {
+	id, ok := s.pathID(c)
+	if !ok {
+		return
+	}
+	n, err := strconv.Atoi(c.Param("n"))
+	if err != nil || n < 1 {
+		s.renderError(c, http.StatusNotFound, "error.not_found")
+		return
+	}
+	a, data, err := s.procurement.BidAttachment(c.Request.Context(), actorOrZero(c), id, n)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	c.Header("Content-Disposition", contentDisposition("attachment", a.Filename))
+	c.Header("X-Content-SHA256", a.SHA256)
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "application/pdf", data)
 }
