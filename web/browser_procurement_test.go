@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/go-chi/httprate"
 	"github.com/euregio/tranche/contracts"
 	"github.com/euregio/tranche/contracts/procurement"
 	"github.com/euregio/tranche/internal/access"
 	"github.com/euregio/tranche/internal/database"
 	"github.com/euregio/tranche/internal/pdftest"
+	"github.com/go-chi/httprate"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 )
