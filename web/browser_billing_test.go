@@ -27,10 +27,12 @@ func TestBrowserPaymentRunFourEyes(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#create-run-form")),
 		chromedp.SetValue(chromedp.CSS("#period_start"), start),
 		chromedp.SetValue(chromedp.CSS("#period_end"), end),
-		chromedp.Click(chromedp.CSS(`#create-run-form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#run-state")),
 	)
 	if err != nil {
+		t.Fatalf("create the run: %v", err)
+	}
+	browserLoad(t, ctx, `#create-run-form button[type="submit"]`)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#run-state"))); err != nil {
 		t.Fatalf("create the run: %v", err)
 	}
 	if got := pageText(t, ctx, "#run-state", "Concept"); got != "Concept" {
@@ -64,12 +66,12 @@ func TestBrowserPaymentRunFourEyes(t *testing.T) {
 	if err := hold.Exec(`LOCK TABLE statement_pdfs IN EXCLUSIVE MODE`).Error; err != nil {
 		t.Fatal(err)
 	}
-	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`#approve-form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("p.flash")),
-		chromedp.WaitVisible(chromedp.CSS("#pdf-progress")),
-	)
+	err = chromedp.Do(ctx)
 	if err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	browserLoad(t, ctx, `#approve-form button[type="submit"]`)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("p.flash")), chromedp.WaitVisible(chromedp.CSS("#pdf-progress"))); err != nil {
 		t.Fatalf("approve: %v", err)
 	}
 	if got := pageText(t, ctx, "#run-state", "Goedgekeurd"); got != "Goedgekeurd" {

@@ -16,11 +16,8 @@ import (
 // outcomesBrowserLogout logs out with the header's button.
 func outcomesBrowserLogout(t *testing.T, ctx context.Context) {
 	t.Helper()
-	err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`header form[action="/logout"] button`)),
-		chromedp.WaitVisible(chromedp.CSS("#email")),
-	)
-	if err != nil {
+	browserLoad(t, ctx, `header form[action="/logout"] button`)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#email"))); err != nil {
 		t.Fatalf("log out: %v", err)
 	}
 }
@@ -53,10 +50,12 @@ func TestBrowserReferralToApprovedClaim(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#offer")),
 		chromedp.SetValue(chromedp.CSS("#offer"), o.contract.ID.String()+"/NT2"),
 		chromedp.SendKeys(chromedp.CSS("#note"), "Wil graag snel beginnen"),
-		chromedp.Click(chromedp.CSS(`form[action$="/refer"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("p.flash")),
 	)
 	if err != nil {
+		t.Fatalf("refer: %v", err)
+	}
+	browserLoad(t, ctx, `form[action$="/refer"] button[type="submit"]`)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("p.flash"))); err != nil {
 		t.Fatalf("refer: %v", err)
 	}
 	if got := pageText(t, ctx, "p.flash", "De deelnemer is verwezen."); got != "De deelnemer is verwezen." {
@@ -70,10 +69,12 @@ func TestBrowserReferralToApprovedClaim(t *testing.T) {
 		chromedp.Navigate(ts.URL+"/referrals"),
 		chromedp.WaitVisible(chromedp.CSS(`input[name="start_date"]`)),
 		chromedp.SetValue(chromedp.CSS(`input[name="start_date"]`), today),
-		chromedp.Click(chromedp.CSS(`form[action$="/start"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#trajectory-state")),
 	)
 	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	browserLoad(t, ctx, `form[action$="/start"] button[type="submit"]`)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#trajectory-state"))); err != nil {
 		t.Fatalf("start: %v", err)
 	}
 	if got := pageText(t, ctx, "#trajectory-state", "Lopend"); got != "Lopend" {
@@ -83,10 +84,12 @@ func TestBrowserReferralToApprovedClaim(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#achieved_on-intake"), today),
 		chromedp.SetUploadFiles(chromedp.CSS("#evidence-intake"), []string{pdf}),
 		chromedp.SendKeys(chromedp.CSS("#note-intake"), "Intakegesprek gevoerd"),
-		chromedp.Click(chromedp.CSS(`#claim-intake button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#claim-state")),
 	)
 	if err != nil {
+		t.Fatalf("claim: %v", err)
+	}
+	browserLoad(t, ctx, `#claim-intake button[type="submit"]`)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#claim-state"))); err != nil {
 		t.Fatalf("claim: %v", err)
 	}
 	if got := pageText(t, ctx, "#claim-state", "Ingediend"); got != "Ingediend" {
@@ -107,10 +110,12 @@ func TestBrowserReferralToApprovedClaim(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/verify"),
 		chromedp.WaitVisible(chromedp.CSS(`a[href="`+claimPath+`"]`)),
-		chromedp.Click(chromedp.CSS(`a[href="`+claimPath+`"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#approve-form")),
 	)
 	if err != nil {
+		t.Fatalf("open the claim from the queue: %v", err)
+	}
+	browserLoad(t, ctx, `a[href="`+claimPath+`"]`)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#approve-form"))); err != nil {
 		t.Fatalf("open the claim from the queue: %v", err)
 	}
 	evidence, err := chromedp.Run(ctx, chromedp.Evaluate[string](
@@ -124,10 +129,12 @@ func TestBrowserReferralToApprovedClaim(t *testing.T) {
 	}
 	err = chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#approve_note"), "Intakeverslag in orde"),
-		chromedp.Click(chromedp.CSS(`#approve-form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("p.flash")),
 	)
 	if err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	browserLoad(t, ctx, `#approve-form button[type="submit"]`)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("p.flash"))); err != nil {
 		t.Fatalf("approve: %v", err)
 	}
 	if got := pageText(t, ctx, "#claim-state", "Goedgekeurd"); got != "Goedgekeurd" {

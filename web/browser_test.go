@@ -62,10 +62,13 @@ func browserLogin(t *testing.T, ctx context.Context, base, email string) {
 		chromedp.WaitVisible(chromedp.CSS("#email")),
 		chromedp.SendKeys(chromedp.CSS("#email"), email),
 		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
-		chromedp.Click(chromedp.CSS(`form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("nav.main")),
 	)
 	if err != nil {
+		t.Fatalf("log in as %s: %v", email, err)
+	}
+	// The submit loads the start page; wait for that load, then for the menu.
+	browserLoad(t, ctx, `form button[type="submit"]`)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("nav.main"))); err != nil {
 		t.Fatalf("log in as %s: %v", email, err)
 	}
 }
@@ -91,13 +94,12 @@ func TestBrowserLoginShowsRoleStartPage(t *testing.T) {
 		t.Errorf("auditor's menu %q shows user management", nav)
 	}
 
-	// Switch to English with the keyboard-reachable language links.
-	err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`nav.langs a[hreflang="en"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`html[lang="en"]`)),
-	)
-	if err != nil {
-		t.Fatal(err)
+	// Switch to English with the keyboard-reachable language links. The
+	// click loads a page: waiting for that load (not for a node, which the
+	// navigation may replace under the wait) is what cannot hang.
+	browserLoad(t, ctx, `nav.langs a[hreflang="en"]`)
+	if lang, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); err != nil || lang != "en" {
+		t.Fatalf("after choosing English the page is in %q (%v)", lang, err)
 	}
 	if heading := pageText(t, ctx, "main h1", "What is waiting for you"); heading != "What is waiting for you" {
 		t.Fatalf("English heading = %q", heading)
