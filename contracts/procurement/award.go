@@ -112,8 +112,12 @@ func (s *Service) awardStep(ctx context.Context, actor access.Actor, lotID uuid.
 		if out, err = evaluate(ctx, tx, lot, d); err != nil {
 			return err
 		}
+		ranks, err := awardRanks(ctx, tx, lotID)
+		if err != nil {
+			return err
+		}
 		winners := []map[string]any{}
-		for _, r := range awardRanks(ctx, tx, lotID) {
+		for _, r := range ranks {
 			winners = append(winners, map[string]any{"bid_id": r.BidID, "rank": r.Rank, "total_points": r.TotalPoints, "winner": r.Winner, "awarded_volume": r.AwardedVolume})
 		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: action, EntityType: "lot", EntityID: lotID.String(),
@@ -122,11 +126,11 @@ func (s *Service) awardStep(ctx context.Context, actor access.Actor, lotID uuid.
 	return out, err
 }
 
-func awardRanks(ctx context.Context, tx *gorm.DB, lotID uuid.UUID) []Ranked {
+func awardRanks(ctx context.Context, tx *gorm.DB, lotID uuid.UUID) ([]Ranked, error) {
 	var out []Ranked
-	tx.WithContext(ctx).Raw(`SELECT bid_id, rank, price_points, quality_points, total_points, winner, coalesce(awarded_volume, 0) AS awarded_volume
-		FROM award_ranks WHERE lot_id = ? ORDER BY rank`, lotID).Scan(&out)
-	return out
+	err := tx.WithContext(ctx).Raw(`SELECT bid_id, rank, price_points, quality_points, total_points, winner, coalesce(awarded_volume, 0) AS awarded_volume
+		FROM award_ranks WHERE lot_id = ? ORDER BY rank`, lotID).Scan(&out).Error
+	return out, err
 }
 
 // Notice is what a bidder is told of a lot's award (gunningsbeslissing):
@@ -190,8 +194,12 @@ func notice(ctx context.Context, tx *gorm.DB, b Bid, lot Lot, d TenderDetail) (N
 		BidID: b.ID, Provider: b.ProviderName, Excluded: b.ExcludedReason, ExcludedNote: b.ExcludedNote, Winners: []Ranked{},
 		Criteria: d.Criteria, OwnScores: []Consensus{}, WinnerScores: []Consensus{}, ApprovedAt: *e.Award.ApprovedAt,
 		StandstillEnd: *e.Award.StandstillEnd, Objections: []Objection{}}
+	ranks, err := awardRanks(ctx, tx, lot.ID)
+	if err != nil {
+		return Notice{}, err
+	}
 	winners := map[uuid.UUID]bool{}
-	for _, r := range awardRanks(ctx, tx, lot.ID) {
+	for _, r := range ranks {
 		if r.BidID == b.ID {
 			own := r
 			n.Own = &own
@@ -266,14 +274,12 @@ func (s *Service) LodgeObjection(ctx context.Context, actor access.Actor, bidID 
 	if err := actor.Require(access.SubmitBids); err != nil {
 		return Objection{}, err
 	}
-	text = strings.TrimSpace(text)
-	var errs fault.Fields
-	requireText(&errs, "text", text, 20000)
-	if err := errs.Err(); err != nil {
+	text, err := requiredText("text", text, 20000)
+	if err != nil {
 		return Objection{}, err
 	}
 	var out Objection
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
 		b, lot, d, err := bidUnderEvaluation(ctx, tx, bidID, "UPDATE")
 		if err != nil {
 			return err
@@ -452,7 +458,11 @@ func (s *Service) Conclude(ctx context.Context, actor access.Actor, tenderID uui
 				remaining++
 				continue
 			}
-			for _, r := range awardRanks(ctx, tx, lot.ID) {
+			ranks, err := awardRanks(ctx, tx, lot.ID)
+			if err != nil {
+				return err
+			}
+			for _, r := range ranks {
 				if !r.Winner {
 					continue
 				}

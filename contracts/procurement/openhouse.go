@@ -2,7 +2,6 @@ package procurement
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/euregio/tranche/internal/access"
@@ -101,14 +100,12 @@ func (s *Service) RefuseApplication(ctx context.Context, actor access.Actor, bid
 	if err := actor.Require(access.WriteTenders); err != nil {
 		return Bid{}, err
 	}
-	note = strings.TrimSpace(note)
-	var errs fault.Fields
-	requireText(&errs, "note", note, 4000)
-	if err := errs.Err(); err != nil {
+	note, err := requiredText("note", note, 4000)
+	if err != nil {
 		return Bid{}, err
 	}
 	var out Bid
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if _, _, _, err := application(ctx, tx, bidID); err != nil {
 			return err
 		}

@@ -402,17 +402,7 @@ func TestOpeningWaitsForABidInFlight(t *testing.T) {
 		}
 		openDone <- o
 	}()
-	// Wait until PostgreSQL shows the opening blocked on the tender's lock.
-	for {
-		var waiting int64
-		if err := e.db.Raw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting).Error; err != nil {
-			t.Fatal(err)
-		}
-		if waiting > 0 {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	e.waitForLockWait(t)
 	close(release)
 	if err := <-bidDone; err != nil {
 		t.Fatalf("the bid in flight: %v", err)
@@ -498,8 +488,12 @@ func (e *env) awarded(t *testing.T, ref string, awardees int) TenderDetail {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ranks, err := awardRanks(ctx, e.db, lot.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	winners := 0
-	for _, r := range awardRanks(ctx, e.db, lot.ID) {
+	for _, r := range ranks {
 		if r.Winner {
 			winners++
 			if want := min(40/awardees, 30); r.AwardedVolume != want { // the bids offered 30
@@ -735,4 +729,59 @@ func TestOpenHouseAdmission(t *testing.T) {
 	if c, err := e.svc.Conclude(ctx, e.buyer, d.ID); err != nil || c.Tender.State != Concluded {
 		t.Fatalf("concluding the open house: %+v, %v", c, err)
 	}
+}
+
+// waitForLockWait polls until PostgreSQL shows a session of the test's
+// database waiting for a row lock; a minute without one fails the test.
+func (e *env) waitForLockWait(t *testing.T) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; {
+		var waiting int64
+		if err := e.db.Raw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting).Error; err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no session waited for the tender's lock within a minute")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A bid that arrives while an amendment holds the tender is checked
+// against the amended terms, not the ones it read before it waited.
+func TestBidWaitingForAnAmendmentMeetsItsTerms(t *testing.T) {
+	e := newEnv(t)
+	d := e.published(t, e.tenderInput("T-AMEND-RACE"))
+	inside, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	amending := *e.svc
+	amending.now = func() time.Time {
+		once.Do(func() {
+			close(inside)
+			<-release
+		})
+		return e.clock.Now()
+	}
+	amended := make(chan error, 1)
+	go func() {
+		in := e.tenderInput("T-AMEND-RACE", languageLot(40, "2000.00", 1))
+		in.SubmissionDeadline = start.AddDate(0, 0, 10)
+		_, err := amending.AmendTender(ctx, e.buyer, d.ID, in, "Lagere maximumprijs.")
+		amended <- err
+	}()
+	<-inside // the amendment holds the tender's lock
+	bid := make(chan error, 1)
+	go func() {
+		_, err := e.svc.SubmitBid(ctx, e.bidders[0], e.bid(d.Lots[0].ID, "2200.00", 10))
+		bid <- err
+	}()
+	e.waitForLockWait(t)
+	close(release)
+	if err := <-amended; err != nil {
+		t.Fatalf("the amendment: %v", err)
+	}
+	wantField(t, "a bid above the amended maximum", <-bid, "price", PriceAboveMaximum.Code)
 }

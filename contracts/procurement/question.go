@@ -2,7 +2,6 @@ package procurement
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/euregio/tranche/internal/access"
@@ -37,14 +36,12 @@ func (s *Service) AskQuestion(ctx context.Context, actor access.Actor, tenderID 
 	if !actor.IsProvider() {
 		return Question{}, fault.New(fault.Forbidden, "only a provider's user asks")
 	}
-	text = strings.TrimSpace(text)
-	var errs fault.Fields
-	requireText(&errs, "question", text, 4000)
-	if err := errs.Err(); err != nil {
+	text, err := requiredText("question", text, 4000)
+	if err != nil {
 		return Question{}, err
 	}
 	var out Question
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
 		t, err := lockTender(ctx, tx, tenderID, "SHARE")
 		if err != nil {
 			return err
@@ -75,14 +72,12 @@ func (s *Service) AnswerQuestion(ctx context.Context, actor access.Actor, id uui
 	if err := actor.Require(access.WriteTenders); err != nil {
 		return Question{}, err
 	}
-	answer = strings.TrimSpace(answer)
-	var errs fault.Fields
-	requireText(&errs, "answer", answer, 8000)
-	if err := errs.Err(); err != nil {
+	answer, err := requiredText("answer", answer, 8000)
+	if err != nil {
 		return Question{}, err
 	}
 	var out Question
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
 		var q Question
 		if err := tx.WithContext(ctx).Where("id = ?", id).Take(&q).Error; err != nil {
 			if database.ErrNotFound(err) {

@@ -56,6 +56,14 @@ func requireText(errs *fault.Fields, name, v string, max int) {
 	}
 }
 
+// requiredText trims a text that must be given and checks its length.
+func requiredText(name, v string, max int) (string, error) {
+	v = strings.TrimSpace(v)
+	var errs fault.Fields
+	requireText(&errs, name, v, max)
+	return v, errs.Err()
+}
+
 func dateOnly(t time.Time) time.Time {
 	y, m, d := t.UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)

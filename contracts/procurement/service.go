@@ -101,6 +101,13 @@ func lotWithTender(ctx context.Context, tx *gorm.DB, lotID uuid.UUID, strength s
 	if err != nil {
 		return Lot{}, TenderDetail{}, err
 	}
+	if strength != "" {
+		// Read again under the lock: an amendment that held it may have
+		// changed the lot's terms since the first read.
+		if err := tx.WithContext(ctx).Where("id = ?", lotID).Take(&l).Error; err != nil {
+			return Lot{}, TenderDetail{}, err
+		}
+	}
 	d, err := loadDetail(ctx, tx, t)
 	return l, d, err
 }
