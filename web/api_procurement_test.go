@@ -130,6 +130,13 @@ func TestProcurementAPI(t *testing.T) {
 		t.Fatalf("a provider lists %+v, want its own bid only", own)
 	}
 
+	// Nor does any log line: no price, answer or attachment name.
+	for _, secret := range []string{"1000.00", "1250.00", "Kleine groepen", "cijfers.pdf"} {
+		if strings.Contains(e.logs.String(), secret) {
+			t.Fatalf("a log line shows %q before the opening", secret)
+		}
+	}
+
 	// The opening, four-eyes, after the deadline.
 	e.postJSON("/api/v1/tenders/"+tender.ID.String()+"/open", buyer, nil).problem(t, http.StatusConflict, "deadline_not_passed")
 	clock.Set(tender.SubmissionDeadline)
